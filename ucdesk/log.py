@@ -12,11 +12,14 @@ place, whatever the caller passes.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +55,7 @@ def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
@@ -65,7 +68,7 @@ def _jsonable(value: Any) -> Any:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc)
+            "ts": datetime.fromtimestamp(record.created, UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname.lower(),
@@ -80,6 +83,8 @@ class JsonFormatter(logging.Formatter):
             payload["message"] = scrub_text(record.getMessage())
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            payload["exception"] = record.exc_text
         return json.dumps(payload, ensure_ascii=False)
 
 
@@ -95,9 +100,18 @@ class TextFormatter(logging.Formatter):
         return scrub_text(text)
 
 
+_listener: logging.handlers.QueueListener | None = None
+
+
 def setup(*, json_lines: bool, log_file: Path | None, level: int = logging.INFO,
           stream: Any = None) -> None:
-    """Configure the root ``ucdesk`` logger: stderr and (optionally) a file, same format."""
+    """Configure the ``ucdesk`` logger: stderr and (optionally) a file, same format.
+
+    Records go through a queue to a listener thread, so a slow disk or terminal never delays
+    the GUI thread (the ring path logs).
+    """
+    global _listener
+    shutdown()
     root = logging.getLogger("ucdesk")
     root.setLevel(level)
     for h in list(root.handlers):
@@ -110,5 +124,29 @@ def setup(*, json_lines: bool, log_file: Path | None, level: int = logging.INFO,
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     for h in handlers:
         h.setFormatter(fmt)
-        root.addHandler(h)
+    q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    root.addHandler(_PassThroughQueueHandler(q))
+    _listener = logging.handlers.QueueListener(q, *handlers, respect_handler_level=True)
+    _listener.start()
     root.propagate = False
+    atexit.register(shutdown)
+
+
+class _PassThroughQueueHandler(logging.handlers.QueueHandler):
+    """Queue the record as is (extra fields intact); formatting happens on the listener."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+        return record
+
+
+def shutdown() -> None:
+    """Flush and stop the listener thread (at exit; safe to call twice)."""
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+        for h in _listener.handlers:
+            h.flush()
+        _listener = None

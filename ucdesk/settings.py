@@ -158,6 +158,9 @@ SPECS: dict[str, SettingSpec] = {
         _spec("sip.proxy", "agent", None,
               "Outbound proxy URI. When set, INVITEs from anywhere else are refused and "
               "P-Asserted-Identity from it is trusted.", _parse_sip_uri),
+        _spec("sip.dial_domain", "agent", None,
+              "Where numbers are dialled (host[:port]). Unset: the registrar's host, else the "
+              "SIP address's host.", _parse_optional_str),
         _spec("sip.user", "agent", None, "Authentication user name (defaults to the URI's user).",
               _parse_optional_str),
         _spec("sip.transport", "agent", "udp", "SIP transport: udp or tcp.",

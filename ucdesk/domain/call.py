@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     INCOMING = "incoming"
     OUTGOING = "outgoing"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     ANSWERED = "answered"
     MISSED = "missed"        # incoming, never answered: the caller gave up or it rang out
     DECLINED = "declined"    # the agent declined, or the callee answered 603

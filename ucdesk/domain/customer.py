@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class CustomerStatus(str, Enum):
+class CustomerStatus(StrEnum):
     ACTIVE = "active"
     CHURNED = "churned"
 

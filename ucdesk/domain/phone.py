@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import phonenumbers
 
@@ -37,7 +37,7 @@ class RegionRequired(ValueError):
     """A national number was given and no default region is set."""
 
 
-class NumberKind(str, Enum):
+class NumberKind(StrEnum):
     E164 = "e164"          # a valid number, normalised
     INTERNAL = "internal"  # PBX extension or feature code: dialled as typed, never international
     ANONYMOUS = "anonymous"  # withheld / unavailable presentation

@@ -8,15 +8,15 @@ Call-ID header.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-class Transport(str, Enum):
+class Transport(StrEnum):
     UDP = "udp"
     TCP = "tcp"
 

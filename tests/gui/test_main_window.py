@@ -1,0 +1,196 @@
+"""The main window: composition, menus, shortcuts, status, dialogs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import HTML_NAME
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
+
+from ucdesk.ui.dialogs import RegionDialog, region_name
+from ucdesk.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def menu_titles(window: MainWindow) -> dict[str, list[str]]:
+    menus = {}
+    for action in window.menuBar().actions():
+        menus[action.text().replace("&", "")] = [
+            a.text().replace("&", "") for a in action.menu().actions() if not a.isSeparator()]
+    return menus
+
+
+def test_title_icon_and_panels(window):
+    assert window.windowTitle() == "ucdesk"
+    assert not window.windowIcon().isNull()
+    assert window.dial_box.isVisible()
+    assert window.call_panel.isVisible()
+    assert window.history_view.isVisible()
+
+
+def test_menus(window):
+    assert menu_titles(window) == {
+        "File": ["Import customers…", "Quit"],
+        "Call": ["Go to dial box", "Answer", "Hang up", "Demo call from a customer"],
+        "View": ["History"],
+        "Help": ["About ucdesk"],
+    }
+
+
+def test_shortcuts(window):
+    assert window.import_action.shortcut() == QKeySequence("Ctrl+I")
+    assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+    assert window.demo_action.shortcut() == QKeySequence("Ctrl+Shift+D")
+    assert window.hangup_action.shortcut() == QKeySequence("Esc")
+    assert QKeySequence("Ctrl+Return") in window.answer_action.shortcuts()
+    assert window.history_action.shortcut() == QKeySequence("F2")
+    assert window.focus_dial_action.shortcut() == QKeySequence("Ctrl+L")
+
+
+def test_demo_call_shortcut_emits(qtbot, window):
+    with qtbot.waitSignal(window.demo_call_requested):
+        qtbot.keyClick(window, Qt.Key.Key_D,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+
+def test_import_emits_the_picked_path(qtbot, window):
+    window.pick_import_file = lambda: "/tmp/customers.csv"
+    with qtbot.waitSignal(window.import_requested) as imported:
+        window.import_action.trigger()
+    assert imported.args == ["/tmp/customers.csv"]
+    window.pick_import_file = lambda: ""
+    with qtbot.assertNotEmitted(window.import_requested):
+        window.import_action.trigger()
+
+
+def test_quit_emits_and_closes(qtbot, window):
+    with qtbot.waitSignal(window.quit_requested):
+        window.quit_action.trigger()
+    assert not window.isVisible()
+
+
+def test_dial_box_forwards_and_is_busy_during_a_call(qtbot, window):
+    window.dial_box.set_text("0115551234")
+    with qtbot.waitSignal(window.dial_requested) as dialled:
+        qtbot.keyClick(window.dial_box.line_edit, Qt.Key.Key_Return)
+    assert dialled.args == ["0115551234"]
+    window.call_panel.show_outgoing(3, "011 555 1234", None)
+    assert window.dial_box.is_busy()
+    window.call_panel.set_ended(3, "cancelled")
+    assert not window.dial_box.is_busy()
+
+
+def test_answer_and_hang_up_actions_follow_the_call(qtbot, window, card):
+    assert not window.answer_action.isEnabled()
+    assert not window.hangup_action.isEnabled()
+    window.call_panel.show_incoming(4, "Thandi", "011 555 1234", card)
+    assert window.answer_action.isEnabled() and window.hangup_action.isEnabled()
+    with qtbot.waitSignal(window.answer_requested) as answered:
+        qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert answered.args == [4]
+    window.call_panel.set_connected(4)
+    assert not window.answer_action.isEnabled()
+    with qtbot.waitSignal(window.hangup_requested) as hung_up:
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert hung_up.args == [4]
+
+
+def test_escape_declines_a_ringing_call(qtbot, window):
+    window.call_panel.show_incoming(5, "", "0115551234", None)
+    with qtbot.waitSignal(window.decline_requested) as declined:
+        window.hangup_action.trigger()
+    assert declined.args == [5]
+
+
+def test_region_formats_history_numbers(window):
+    from conftest import make_record
+
+    assert window.history_model is window.history_view.model
+    window.history_model.upsert(make_record(1))
+    assert window.history_view.model.index(0, 1).data() == "+27 11 555 1234"
+    window.set_region("ZA")
+    assert window.history_view.model.index(0, 1).data() == "011 555 1234"
+
+
+def test_history_shortcut_focuses_the_table(qtbot, window):
+    window.history_action.trigger()
+    assert window.history_view.table.hasFocus()
+
+
+def test_call_back_is_forwarded(qtbot, window):
+    with qtbot.waitSignal(window.call_back_requested) as called:
+        window.history_view.call_back_requested.emit("+27115551234")
+    assert called.args == ["+27115551234"]
+
+
+def test_line_status(window):
+    window.set_line_status("Demo line — ready", True)
+    assert window.line_status() == ("Demo line — ready", True)
+    window.set_line_status("Registration failed: 403 <b>Forbidden</b>", False)
+    assert window.status_label.text() == "Registration failed: 403 <b>Forbidden</b>"
+    assert window.status_label.textFormat() == Qt.TextFormat.PlainText
+    assert window.line_status()[1] is False
+
+
+def test_confirm_dial_is_plain_and_defaults_to_cancel(window):
+    seen: list[QMessageBox] = []
+
+    def click_call(box: QMessageBox) -> int:
+        seen.append(box)
+        box.property("call_button").click()
+        return 0
+
+    window.exec_dialog = click_call
+    assert window.confirm_dial("011 555 1234", "Thandi Example") is True
+    box = seen[0]
+    assert box.text() == "Call 011 555 1234 — Thandi Example?"
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+
+    def click_cancel(box: QMessageBox) -> int:
+        seen.append(box)
+        box.button(QMessageBox.StandardButton.Cancel).click()
+        return 0
+
+    window.exec_dialog = click_cancel
+    assert window.confirm_dial("011 555 1234", HTML_NAME) is False
+    assert seen[1].text() == f"Call 011 555 1234 — {HTML_NAME}?"
+    window.exec_dialog = lambda box: box.reject() or 0
+    assert window.confirm_dial("011 555 1234", None) is False
+
+
+def test_ask_region(window):
+    def pick_gb(dialog: QDialog) -> int:
+        assert isinstance(dialog, RegionDialog)
+        assert dialog.region() == "ZA"
+        assert dialog.combo.currentText() == "South Africa (ZA) +27"
+        dialog.combo.setCurrentIndex(dialog.combo.findData("GB"))
+        return QDialog.DialogCode.Accepted
+
+    window.exec_dialog = pick_gb
+    assert window.ask_region() == "GB"
+    window.exec_dialog = lambda dialog: QDialog.DialogCode.Rejected
+    assert window.ask_region() is None
+    assert region_name("US") == "United States"
+
+
+def test_about_is_plain(window):
+    shown: list[QMessageBox] = []
+    window.exec_dialog = lambda box: shown.append(box) or 0
+    window.about_action.trigger()
+    assert shown[0].text().startswith("ucdesk ")
+    assert shown[0].textFormat() == Qt.TextFormat.PlainText
+
+
+def test_every_label_is_plain_text(window):
+    for label in window.findChildren(QLabel):
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.text()

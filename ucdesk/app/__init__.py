@@ -1,0 +1,1 @@
+"""The composition root: builds everything, owns the threads and the shutdown order."""

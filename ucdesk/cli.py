@@ -1,0 +1,230 @@
+"""The command line: parse, then forward to a running instance or boot the app.
+
+    ucdesk [--basedir DIR] [--json-logging] [--sip-listen HOST:PORT]      start (or raise) the app
+    ucdesk tel:+27115551234 | sip:bob@example.com | callto:...             click-to-call
+    ucdesk call 011 555 1234                                               click-to-call
+    ucdesk demo-call [NUMBER]                                              the demo line calls you
+    ucdesk answer | hangup                                                 for hotkeys and headsets
+    ucdesk import customers FILE.csv                                       exit 0 / 3 / 2
+    ucdesk config list | get KEY | set KEY VALUE | unset KEY
+    ucdesk history [--format json|csv] [--limit N]
+
+Commands that change data are carried out by the running instance over its socket when one runs,
+so its caches stay true; otherwise they work on the store directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ucdesk import __version__, ipc_client, paths
+
+EXIT_OK, EXIT_ERROR, EXIT_UNUSABLE, EXIT_REJECTED = 0, 1, 2, 3
+_URI_RE = re.compile(r"^(tel|sips?|callto):", re.IGNORECASE)
+
+
+def _global_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--basedir", metavar="DIR",
+                   help="keep config, data, logs and the instance socket under DIR")
+    p.add_argument("--json-logging", action="store_true",
+                   help="log one JSON object per line (stderr and the log file)")
+    p.add_argument("--sip-listen", metavar="HOST:PORT", help="local SIP address to bind")
+    p.add_argument("--no-demo", action="store_true", help="do not start the demo line")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ucdesk", parents=[_global_parser()],
+        description="ucdesk: calls, screen pops with the caller's lifetime value, history.",
+        epilog="With a tel:, sip: or callto: address as the only argument, ucdesk asks the "
+               "running instance (or a new one) to call it after you confirm.",
+    )
+    parser.add_argument("--version", action="version", version=f"ucdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_call = sub.add_parser("call", help="call a number (after you confirm in the app)")
+    p_call.add_argument("number", nargs="+", help="number or address; spaces are fine")
+
+    p_demo = sub.add_parser("demo-call", help="have the demo line call you")
+    p_demo.add_argument("number", nargs="*", help="the caller's number (default: a demo customer)")
+
+    sub.add_parser("answer", help="answer the ringing call in the running instance")
+    sub.add_parser("hangup", help="hang up (or decline) the current call in the running instance")
+
+    p_imp = sub.add_parser("import", help="import data")
+    imp_sub = p_imp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p_cust = imp_sub.add_parser("customers", help="import customers from a CSV file")
+    p_cust.add_argument("file", type=Path)
+
+    p_cfg = sub.add_parser("config", help="read and change settings")
+    cfg_sub = p_cfg.add_subparsers(dest="action", metavar="ACTION", required=True)
+    cfg_sub.add_parser("list", help="all settings with their values and meaning")
+    p_get = cfg_sub.add_parser("get", help="print one setting")
+    p_get.add_argument("key")
+    p_set = cfg_sub.add_parser("set", help="change one setting")
+    p_set.add_argument("key")
+    p_set.add_argument("value")
+    p_unset = cfg_sub.add_parser("unset", help="return one setting to its default")
+    p_unset.add_argument("key")
+
+    p_hist = sub.add_parser("history", help="print the call history")
+    p_hist.add_argument("--format", choices=("json", "csv"), default="json")
+    p_hist.add_argument("--limit", type=int, default=None)
+    return parser
+
+
+def _split(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Pull global options from anywhere on the line; return them and the rest."""
+    opts, rest = _global_parser().parse_known_args(list(argv))
+    return opts, rest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    gopts, rest = _split(argv)
+    if rest and _URI_RE.match(rest[0]) and len(rest) == 1:
+        return _forward_or_start(gopts, "dial", {"target": rest[0], "source": "uri"})
+    if rest and rest[0] in ("-h", "--help", "--version"):
+        build_parser().parse_args(rest)
+        return EXIT_OK
+    args = build_parser().parse_args(rest)
+    for key, value in vars(gopts).items():
+        setattr(args, key, value)
+    if args.command is None:
+        return _forward_or_start(gopts, "show", {})
+    if args.command == "call":
+        return _forward_or_start(gopts, "dial", {"target": " ".join(args.number), "source": "cli"})
+    if args.command == "demo-call":
+        return _forward_or_start(gopts, "demo_call", {"number": " ".join(args.number) or None})
+    if args.command in ("answer", "hangup"):
+        return _forward_only(gopts, args.command)
+    if args.command == "import":
+        return _import(gopts, args.file)
+    if args.command == "config":
+        return _config(gopts, args)
+    if args.command == "history":
+        return _history(gopts, args.format, args.limit)
+    build_parser().print_help()
+    return EXIT_ERROR
+
+
+def _paths(gopts: argparse.Namespace) -> paths.Paths:
+    return paths.resolve(gopts.basedir)
+
+
+def _forward_or_start(gopts: argparse.Namespace, cmd: str, args: dict[str, Any]) -> int:
+    p = _paths(gopts)
+    try:
+        reply = ipc_client.request(p.socket_path, cmd, args)
+    except ipc_client.NoInstance:
+        from ucdesk.app.application import run  # the GUI is only loaded when it is needed
+
+        return run(gopts, initial=(cmd, args) if cmd != "show" else None)
+    except (ConnectionError, OSError, ValueError) as exc:
+        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not reply.get("ok"):
+        print(f"ucdesk: {reply.get('error', 'request refused')}", file=sys.stderr)
+        return EXIT_ERROR
+    if reply.get("message"):
+        print(reply["message"])
+    return EXIT_OK
+
+
+def _forward_only(gopts: argparse.Namespace, cmd: str) -> int:
+    try:
+        reply = ipc_client.request(_paths(gopts).socket_path, cmd, {})
+    except ipc_client.NoInstance:
+        print("ucdesk: no running instance", file=sys.stderr)
+        return EXIT_ERROR
+    except (ConnectionError, OSError, ValueError) as exc:
+        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not reply.get("ok"):
+        print(f"ucdesk: {reply.get('error')}", file=sys.stderr)
+        return EXIT_ERROR
+    if reply.get("message"):
+        print(reply["message"])
+    return EXIT_OK
+
+
+def _import(gopts: argparse.Namespace, file: Path) -> int:
+    p = _paths(gopts)
+    path = file.expanduser().resolve()
+    try:
+        reply = ipc_client.request(p.socket_path, "import_customers", {"path": str(path)},
+                                   timeout=600)
+    except ipc_client.NoInstance:
+        from ucdesk.app.context import Context
+
+        with Context.open(p) as ctx:
+            reply = ctx.import_customers(path)
+    except (ConnectionError, OSError, ValueError) as exc:
+        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for line in reply.get("errors", []):
+        print(line, file=sys.stderr)
+    if reply.get("summary"):
+        print(reply["summary"])
+    return int(reply.get("exit", EXIT_ERROR if not reply.get("ok") else EXIT_OK))
+
+
+def _config(gopts: argparse.Namespace, args: argparse.Namespace) -> int:
+    from ucdesk.settings import SettingError, format_value
+
+    p = _paths(gopts)
+    if args.action in ("set", "unset"):
+        value = args.value if args.action == "set" else None
+        try:
+            reply = ipc_client.request(p.socket_path, "config_set",
+                                       {"key": args.key, "value": value})
+            if not reply.get("ok"):
+                print(f"ucdesk: {reply.get('error')}", file=sys.stderr)
+                return EXIT_ERROR
+            print(f"{args.key} = {reply.get('value', '')}")
+            return EXIT_OK
+        except ipc_client.NoInstance:
+            pass
+        except (ConnectionError, OSError, ValueError) as exc:
+            print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    from ucdesk.app.context import Context
+
+    try:
+        with Context.open(p) as ctx:
+            if args.action == "list":
+                for spec, value, explicit in ctx.settings.items():
+                    mark = "" if explicit else "  (default)"
+                    print(f"{spec.key} = {format_value(value)}{mark}\n    [{spec.scope}] {spec.doc}")
+                return EXIT_OK
+            if args.action == "get":
+                print(format_value(ctx.settings.get(args.key)))
+                return EXIT_OK
+            value = ctx.set_setting(args.key, args.value if args.action == "set" else None)
+            print(f"{args.key} = {format_value(value)}")
+            return EXIT_OK
+    except SettingError as exc:
+        print(f"ucdesk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _history(gopts: argparse.Namespace, fmt: str, limit: int | None) -> int:
+    from ucdesk.app.context import Context
+    from ucdesk.services.history_export import export_history
+
+    with Context.open(_paths(gopts), read_only=True) as ctx:
+        records = ctx.calls.list(limit=limit)
+    export_history(records, fmt, sys.stdout)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os._exit(main())

@@ -1,0 +1,1 @@
+"""Pure calculations (lifetime value, KPIs): no database, no Qt, no I/O."""

@@ -1,0 +1,1 @@
+"""Use cases, free of Qt: what the UI, the CLI and the tests call."""

@@ -1,0 +1,74 @@
+"""The ring path's lookup: E.164 -> customer cards, in memory, precomputed.
+
+Built off the ring path (at start, after an import or a settings change) from the store, and
+swapped in whole. While the phone rings, :meth:`RingIndex.lookup` is one dict access: no database,
+no computation, no lazy import. Readers never wait behind the writer: the dict is replaced, not
+mutated, so a lookup sees either the old or the new index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from ucdesk.domain.customer import CustomerCard, CustomerMatch
+
+_EMPTY: tuple[CustomerCard, ...] = ()
+
+
+class RingIndex:
+    def __init__(self) -> None:
+        self._by_e164: dict[str, tuple[CustomerCard, ...]] = {}
+        self._by_id: dict[int, CustomerCard] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_e164)
+
+    @property
+    def customer_count(self) -> int:
+        return len(self._by_id)
+
+    def replace(
+        self,
+        cards: Iterable[CustomerCard],
+        phone_index: Mapping[str, Iterable[int]],
+        last_calls: Mapping[int, datetime] | None = None,
+    ) -> None:
+        """Build a new index and swap it in (call from any thread; the swap is atomic)."""
+        last_calls = last_calls or {}
+        by_id: dict[int, CustomerCard] = {}
+        for card in cards:
+            last = last_calls.get(card.customer_id)
+            if last is not None and (card.last_call_at is None or last > card.last_call_at):
+                card = dataclasses.replace(card, last_call_at=last)
+            by_id[card.customer_id] = card
+        by_e164: dict[str, tuple[CustomerCard, ...]] = {}
+        for e164, ids in phone_index.items():
+            found = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+            if found:
+                found.sort(key=lambda c: (-c.lifetime_value_minor, c.name.casefold(), c.customer_id))
+                by_e164[e164] = tuple(found)
+        self._by_id, self._by_e164 = by_id, by_e164
+
+    def lookup(self, e164: str | None) -> CustomerMatch:
+        if not e164:
+            return CustomerMatch(e164, _EMPTY)
+        return CustomerMatch(e164, self._by_e164.get(e164, _EMPTY))
+
+    def card(self, customer_id: int) -> CustomerCard | None:
+        return self._by_id.get(customer_id)
+
+    def note_call(self, customer_id: int, at: datetime) -> None:
+        """Record a call's start as the customer's last call (after the call, not while ringing)."""
+        old = self._by_id.get(customer_id)
+        if old is None or (old.last_call_at is not None and old.last_call_at >= at):
+            return
+        new = dataclasses.replace(old, last_call_at=at)
+        by_id = dict(self._by_id)
+        by_id[customer_id] = new
+        by_e164 = dict(self._by_e164)
+        for e164, cards in self._by_e164.items():
+            if old in cards:
+                by_e164[e164] = tuple(new if c is old else c for c in cards)
+        self._by_id, self._by_e164 = by_id, by_e164
