@@ -68,7 +68,7 @@ class Desk(QObject):
         self.account: AccountConfig | None = None
         self._ready = False
         self._queued: list[tuple[str, dict[str, Any], Reply]] = []
-        self._confirm: QMessageBox | None = None
+        self.pending_confirmation: QMessageBox | None = None
         self._down = False
 
     # ---- start ----------------------------------------------------------------------------
@@ -332,11 +332,11 @@ class Desk(QObject):
         box.setInformativeText(f"Requested from outside ucdesk: {target}")
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
-        self._confirm = box
+        self.pending_confirmation = box
         event(log, "dial_confirm_asked", number=number.e164 or number.dial_string())
 
         def done(result: int) -> None:
-            self._confirm = None
+            self.pending_confirmation = None
             if result == QMessageBox.StandardButton.Yes:
                 event(log, "dial_confirmed", number=number.e164 or number.dial_string())
                 self._dial_from_box(target)
