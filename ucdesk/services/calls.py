@@ -68,6 +68,7 @@ class CallView:
     match: CustomerMatch
     anonymous: bool
     received_ns: int | None = None   # incoming: monotonic ns when the engine got the INVITE
+    sip_call_id: str | None = None
 
 
 class CallListener(Protocol):
@@ -227,7 +228,7 @@ class CallService:
         view = CallView(
             call_id=ev.call_id, direction=Direction.INCOMING, display_name=identity.display_name,
             number_text=self._identity_text(identity), number=identity.number, match=match,
-            anonymous=identity.anonymous, received_ns=ev.received_ns,
+            anonymous=identity.anonymous, received_ns=ev.received_ns, sip_call_id=ev.sip_call_id,
         )
         record = self._new_record(Direction.INCOMING, ev.sip_call_id, identity.raw,
                                   identity.display_name, identity.number, match.best, ev.at)
@@ -274,6 +275,7 @@ class CallService:
         view = CallView(
             call_id=ev.call_id, direction=Direction.OUTGOING, display_name="",
             number_text=self._number_text(number), number=number, match=match, anonymous=False,
+            sip_call_id=ev.sip_call_id,
         )
         record = self._new_record(Direction.OUTGOING, ev.sip_call_id, ev.target, "", number,
                                   match.best, ev.at)
