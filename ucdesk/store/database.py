@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
+# PostgreSQL advisory lock key held while migrating (any constant; "ucdesk" in ASCII)
+MIGRATION_LOCK_KEY = 0x756364657368
 
 
 def normalise_url(url: str) -> str:
@@ -95,7 +97,10 @@ class Database:
             reader = _sqlite_engine(full, read_only=True)
         else:
             writer = create_engine(full, pool_pre_ping=True)
-            ro_options = {"postgresql_readonly": True} if backend == "postgresql" else {}
+            # REPEATABLE READ: one snapshot per read transaction, as read_connection promises
+            # (PostgreSQL's default READ COMMITTED takes a new one for every statement)
+            ro_options = ({"postgresql_readonly": True, "isolation_level": "REPEATABLE READ"}
+                          if backend == "postgresql" else {})
             reader = create_engine(full, pool_pre_ping=True, execution_options=ro_options)
         db = cls(full, writer, reader)
         try:
@@ -118,6 +123,11 @@ class Database:
     def _upgrade(self) -> None:
         cfg = self._alembic_config()
         with self._writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # agents sharing a store may start at once: one migrates, the others wait here
+                # until it commits and then find the schema at the head (on SQLite, BEGIN
+                # IMMEDIATE serialises them the same way)
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
