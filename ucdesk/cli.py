@@ -7,6 +7,7 @@
     ucdesk answer | hangup                                                 for hotkeys and headsets
     ucdesk import customers FILE.csv                                       exit 0 / 3 / 2
     ucdesk config list | get KEY | set KEY VALUE | unset KEY
+    ucdesk password                                                        the SIP password
     ucdesk history [--format json|csv] [--limit N]
 
 Commands that change data are carried out by the running instance over its socket when one runs,
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_unset = cfg_sub.add_parser("unset", help="return one setting to its default")
     p_unset.add_argument("key")
 
+    sub.add_parser("password", help="keep the SIP account's password (sip.uri) in the keyring; "
+                                    "read from the terminal, or one line from stdin")
+
     p_hist = sub.add_parser("history", help="print the call history")
     p_hist.add_argument("--format", choices=("json", "csv"), default="json")
     p_hist.add_argument("--limit", type=int, default=None)
@@ -112,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _config(gopts, args)
     if args.command == "history":
         return _history(gopts, args.format, args.limit)
+    if args.command == "password":
+        return _password(gopts)
     build_parser().print_help()
     return EXIT_ERROR
 
@@ -214,6 +220,62 @@ def _config(gopts: argparse.Namespace, args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"ucdesk: {exc}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _password(gopts: argparse.Namespace) -> int:
+    """Keep the password of ``sip.uri``: in the running instance, else in the keyring.
+
+    Never on the command line, in settings, the store or a log.
+    """
+    import getpass
+
+    from ucdesk.settings import JsonFileBackend, MemoryBackend, SettingError, Settings
+
+    p = _paths(gopts)
+    try:
+        uri = Settings(JsonFileBackend(p.settings_file), MemoryBackend()).require(
+            "sip.uri", "the password is for that account")
+    except SettingError as exc:  # MissingSetting names the setting
+        print(f"ucdesk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            password = getpass.getpass(f"SIP password for {uri}: ")
+        else:
+            password = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+    except (EOFError, KeyboardInterrupt):
+        password = ""
+    if not password:
+        print("ucdesk: no password given", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        reply = ipc_client.request(p.socket_path, "set_password", {"password": password})
+    except ipc_client.NoInstance:
+        reply = None
+    except (ConnectionError, OSError, ValueError) as exc:
+        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if reply is not None:
+        if not reply.get("ok"):
+            print(f"ucdesk: {reply.get('error', 'request refused')}", file=sys.stderr)
+            return EXIT_ERROR
+        print(reply.get("message", "the running ucdesk keeps the password"))
+        return EXIT_OK
+    from ucdesk.secrets import SecretStore
+
+    store = SecretStore()
+    if not store.secure:
+        print("ucdesk: no secure keyring (such as a Secret Service) is available here, so the "
+              "password cannot be kept after this command ends. Start ucdesk and enter it in "
+              "Settings > SIP account… (or run 'ucdesk password' while ucdesk runs); it is then "
+              "kept for that session only.", file=sys.stderr)
+        return EXIT_ERROR
+    if not store.set(uri, password):
+        print(f"ucdesk: the keyring ({store.backend_name}) refused the password; is it locked?",
+              file=sys.stderr)
+        return EXIT_ERROR
+    print(f"the password of {uri} is in the keyring ({store.backend_name})")
+    return EXIT_OK
 
 
 def _history(gopts: argparse.Namespace, fmt: str, limit: int | None) -> int:

@@ -13,7 +13,23 @@ from ucdesk.log import event
 log = logging.getLogger(__name__)
 SERVICE = "ucdesk"
 
-_INSECURE_BACKENDS = ("fail", "null", "chainer")
+_INSECURE_BACKENDS = ("fail", "null")
+_PLAINTEXT_PACKAGES = ("keyrings.alt",)   # files on disk, or a passphrase prompt on stdin
+
+
+def _secure(backend: object) -> bool:
+    """True for a backend that keeps secrets safely at rest (Secret Service, KWallet, macOS…).
+
+    A chainer is as good as its first backend: that is where it writes.
+    """
+    module = type(backend).__module__.lower()
+    if module.endswith(".chainer"):
+        chained = list(getattr(backend, "backends", []) or [])
+        return bool(chained) and _secure(chained[0])
+    if any(p in module for p in _INSECURE_BACKENDS) or module.startswith(_PLAINTEXT_PACKAGES):
+        return False
+    priority = getattr(backend, "priority", 0)
+    return not (isinstance(priority, (int, float)) and priority <= 0)
 
 
 class SecretStore:
@@ -29,14 +45,12 @@ class SecretStore:
 
             backend = keyring.get_keyring()
             name = f"{type(backend).__module__}.{type(backend).__name__}"
-            priority = getattr(backend, "priority", 0)
-            if any(p in type(backend).__module__.lower() for p in _INSECURE_BACKENDS) or (
-                isinstance(priority, (int, float)) and priority <= 0
-            ):
+            if not _secure(backend):
                 event(log, "keyring_unavailable", logging.WARNING, backend=name)
             else:
                 self._keyring = keyring
-                self._errors: tuple[type[BaseException], ...] = (KeyringError, RuntimeError)
+                # D-Bus failures (jeepney, secretstorage) are not all KeyringErrors
+                self._errors: tuple[type[BaseException], ...] = (KeyringError, Exception)
                 self.secure = True
                 self.backend_name = name
         except Exception as exc:  # a broken keyring install must not stop the app
@@ -59,10 +73,12 @@ class SecretStore:
             try:
                 self._keyring.set_password(self.service, account, secret)
                 self._memory.pop(account, None)
+                event(log, "secret_stored", account=account, where="keyring")
                 return True
             except self._errors as exc:
                 event(log, "keyring_write_failed", logging.WARNING, error=type(exc).__name__)
         self._memory[account] = secret
+        event(log, "secret_stored", account=account, where="memory")
         return False
 
     def delete(self, account: str) -> None:

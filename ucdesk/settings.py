@@ -92,15 +92,29 @@ def _parse_optional_str(text: Any) -> str | None:
     return value or None
 
 
-def _parse_sip_uri(text: Any) -> str | None:
+_SIP_URI_RE = re.compile(
+    r"^sips?:(?:(?P<user>[^@\s;:]+)(?::[^@\s]*)?@)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?P<port>\d{1,5}))?(?:;[^\s]*)?$",
+    re.IGNORECASE,
+)
+
+
+def _parse_sip_uri(text: Any, *, need_user: bool = False) -> str | None:
     value = _parse_optional_str(text)
     if value is None:
         return None
     if not re.match(r"^sips?:", value, re.IGNORECASE):
         value = "sip:" + value
-    if "@" not in value and value.count(":") < 1:
-        raise SettingError(f"{text!r} is not a SIP address (sip:user@host)")
+    m = _SIP_URI_RE.match(value)
+    if not m or (m.group("port") and not 0 < int(m.group("port")) <= 65535):
+        raise SettingError(f"{text!r} is not a SIP address (sip:host or sip:user@host)")
+    if need_user and not m.group("user"):
+        raise SettingError(f"{text!r} names no user: give the account as sip:user@host")
     return value
+
+
+def _parse_account_uri(text: Any) -> str | None:
+    return _parse_sip_uri(text, need_user=True)
 
 
 def _parse_hostport(text: Any) -> str | None:
@@ -152,7 +166,7 @@ SPECS: dict[str, SettingSpec] = {
               lambda v: _parse_int(v, low=1, high=1200, key="clv.horizon_months")),
         _spec("sip.uri", "agent", None,
               "The agent's SIP address (sip:alice@pbx.example.com). Unset: the demo line.",
-              _parse_sip_uri),
+              _parse_account_uri),
         _spec("sip.registrar", "agent", None, "Registrar URI (sip:pbx.example.com); unset: none.",
               _parse_sip_uri),
         _spec("sip.proxy", "agent", None,

@@ -42,6 +42,7 @@ def test_menus(window):
         "File": ["Import customers…", "Quit"],
         "Call": ["Go to dial box", "Answer", "Hang up", "Demo call from a customer"],
         "View": ["History"],
+        "Settings": ["SIP account…"],
         "Help": ["About ucdesk"],
     }
 

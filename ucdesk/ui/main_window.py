@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
     Signals (forwarded from the panels, or from menus):
         dial_requested(text), answer_requested(call_id), hangup_requested(call_id),
         decline_requested(call_id), call_back_requested(number), import_requested(path),
-        demo_call_requested(), quit_requested()
+        demo_call_requested(), account_requested(), quit_requested()
     """
 
     dial_requested = Signal(str)
@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
     call_back_requested = Signal(str)
     import_requested = Signal(str)
     demo_call_requested = Signal()
+    account_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, *,
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
         self.history_action = self._action("&History", ("F2",),
                                            self.history_view.focus_table, "history")
         self.about_action = self._action("&About ucdesk", (), self.show_about)
+        self.account_action = self._action("&SIP account…", ("Ctrl+,",),
+                                           self.account_requested.emit)
         self.focus_dial_action = self.dial_box.focus_action
         self.addAction(self.focus_dial_action)
 
@@ -163,6 +166,7 @@ class MainWindow(QMainWindow):
         call_menu.addSeparator()
         call_menu.addAction(self.demo_action)
         menus.addMenu("&View").addAction(self.history_action)
+        menus.addMenu("&Settings").addAction(self.account_action)
         menus.addMenu("&Help").addAction(self.about_action)
 
     # ---- public API ------------------------------------------------------------------
