@@ -2,13 +2,19 @@
 
 Built off the ring path (at start, after an import or a settings change) from the store, and
 swapped in whole. While the phone rings, :meth:`RingIndex.lookup` is one dict access: no database,
-no computation, no lazy import. Readers never wait behind the writer: the dict is replaced, not
-mutated, so a lookup sees either the old or the new index.
+no computation, no lazy import. Readers never wait behind the writer: a rebuild replaces the
+dicts, it does not mutate them, so a lookup sees either the old or the new index. The one in-place
+change, :meth:`note_call`, touches only the entries of one customer (a few dict stores).
+
+After a rebuild the index's objects are moved out of the garbage collector's sight
+(``gc.freeze``): with 100,000 customers a full collection would otherwise walk every card and
+could land in the middle of a ring (measured: p99 from ~15 ms to ~100 ms).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -21,6 +27,7 @@ class RingIndex:
     def __init__(self) -> None:
         self._by_e164: dict[str, tuple[CustomerCard, ...]] = {}
         self._by_id: dict[int, CustomerCard] = {}
+        self._numbers: dict[int, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._by_e164)
@@ -44,12 +51,18 @@ class RingIndex:
                 card = dataclasses.replace(card, last_call_at=last)
             by_id[card.customer_id] = card
         by_e164: dict[str, tuple[CustomerCard, ...]] = {}
+        numbers: dict[int, list[str]] = {}
         for e164, ids in phone_index.items():
             found = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
             if found:
                 found.sort(key=lambda c: (-c.lifetime_value_minor, c.name.casefold(), c.customer_id))
                 by_e164[e164] = tuple(found)
+                for c in found:
+                    numbers.setdefault(c.customer_id, []).append(e164)
         self._by_id, self._by_e164 = by_id, by_e164
+        self._numbers = {k: tuple(v) for k, v in numbers.items()}
+        gc.collect()
+        gc.freeze()
 
     def lookup(self, e164: str | None) -> CustomerMatch:
         if not e164:
@@ -65,10 +78,8 @@ class RingIndex:
         if old is None or (old.last_call_at is not None and old.last_call_at >= at):
             return
         new = dataclasses.replace(old, last_call_at=at)
-        by_id = dict(self._by_id)
-        by_id[customer_id] = new
-        by_e164 = dict(self._by_e164)
-        for e164, cards in self._by_e164.items():
-            if old in cards:
-                by_e164[e164] = tuple(new if c is old else c for c in cards)
-        self._by_id, self._by_e164 = by_id, by_e164
+        self._by_id[customer_id] = new
+        for e164 in self._numbers.get(customer_id, ()):
+            cards = self._by_e164.get(e164)
+            if cards is not None:
+                self._by_e164[e164] = tuple(new if c is old else c for c in cards)
