@@ -62,8 +62,6 @@ class Context:
         errors = [f"record {e.record} (line {e.line}): {e.reason}" for e in report.errors]
         summary = (f"imported {report.inserted} new and {report.updated} updated customers"
                    f"{f', rejected {report.rejected}' if report.rejected else ''}")
-        event(log, "customers_imported", file=path.name, inserted=report.inserted,
-              updated=report.updated, rejected=report.rejected)
         return {"ok": True, "exit": 3 if report.rejected else 0, "errors": errors,
                 "summary": summary, "inserted": report.inserted, "updated": report.updated,
                 "rejected": report.rejected}

@@ -11,16 +11,17 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from ucdesk.app.bridge import Bridge
-from ucdesk.app.context import Context
+from ucdesk.app.context import VALUE_KEYS, Context
 from ucdesk.app.ringer import Ringer
 from ucdesk.domain.call import CallRecord, Outcome
 from ucdesk.domain.phone import warm_up
@@ -38,9 +39,12 @@ from ucdesk.services.calls import CallService, CallView, DialError
 from ucdesk.services.customers import seed_demo
 from ucdesk.services.db_worker import DbWorker
 from ucdesk.services.ring_index import RingIndex
+from ucdesk.settings import MissingSetting, SettingError
 from ucdesk.telephony.demo_process import DemoLineProcess
 from ucdesk.telephony.engine import TelephonyEngine
+from ucdesk.ui.account_dialog import ACCOUNT_KEYS, AccountDialog
 from ucdesk.ui.main_window import MainWindow
+from ucdesk.ui.notifier import Notifier, missed_call
 from ucdesk.ui.screen_pop import ScreenPop
 
 log = logging.getLogger(__name__)
@@ -67,9 +71,12 @@ class Desk(QObject):
         self.ringer: Ringer | None = None
         self.account: AccountConfig | None = None
         self._ready = False
+        self._ringing_view: CallView | None = None
         self._queued: list[tuple[str, dict[str, Any], Reply]] = []
         self.pending_confirmation: QMessageBox | None = None
         self._down = False
+        self._restart_pending = False
+        self.bridge.engine_event.connect(self._on_engine_event)
 
     # ---- start ----------------------------------------------------------------------------
     def start(self, initial: tuple[str, dict[str, Any]] | None = None) -> None:
@@ -84,7 +91,9 @@ class Desk(QObject):
         warm_up(settings.get("region") or "ZA")
         self.window = MainWindow()
         self.pop = ScreenPop()
+        self.pop.winId()      # the native window exists before the first ring, not during it
         self.ringer = Ringer(self.window, self)
+        self.notifier = Notifier(self)
         self._wire_ui()
         if settings.get("region") is None:
             region = self.window.ask_region()
@@ -122,7 +131,7 @@ class Desk(QObject):
         listen = getattr(self.options, "sip_listen", None) or s.get("sip.listen")
         host, _, port = str(listen).rpartition(":")
         transport = Transport(s.get("sip.transport"))
-        if demo:
+        if demo or s.get("sip.uri") is None:   # demo line, or --no-demo without an account
             return AccountConfig(sip_uri="sip:agent@127.0.0.1", listen_host=host or "127.0.0.1",
                                  listen_port=int(port or 0), transport=transport)
         uri = s.get("sip.uri")
@@ -137,7 +146,6 @@ class Desk(QObject):
     def _start_engine(self, demo: bool) -> None:
         assert self.window is not None and self.ctx is not None
         account = self._account(demo)
-        self.bridge.engine_event.connect(self._on_engine_event)
         self.engine = TelephonyEngine(account, self.bridge.emit_engine_event)
         try:
             ready = self.engine.start()
@@ -185,10 +193,12 @@ class Desk(QObject):
         w.import_requested.connect(lambda path: self._handle(
             "import_customers", {"path": path}, self._import_done_in_gui))
         w.demo_call_requested.connect(lambda: self._handle("demo_call", {}, lambda _r: None))
+        w.account_requested.connect(self.edit_account)
         w.history_model.set_records(self.ctx.calls.list(limit=500))
 
     # ---- CallListener (GUI thread) ---------------------------------------------------------
     def call_incoming(self, view: CallView) -> None:
+        self._ringing_view = view
         assert self.pop is not None and self.window is not None and self.ringer is not None
         self.pop.show_call(view.call_id, view.display_name, view.number_text, view.match,
                            view.anonymous, self.ctx.settings.get("region") if self.ctx else None)
@@ -229,6 +239,14 @@ class Desk(QObject):
         self.pop.dismiss()
         self.window.call_panel.set_ended(call_id, outcome.value)
         self.window.dial_box.set_busy(False)
+        view, self._ringing_view = self._ringing_view, None
+        if outcome is Outcome.MISSED and view is not None and view.call_id == call_id:
+            best = view.match.best
+            note = missed_call(view.display_name, view.number_text, best.name if best else None)
+            self.notifier.notify(note)
+            self.window.statusBar().showMessage(f"{note.title}: {note.body}", 30_000)
+        if self._restart_pending:
+            QTimer.singleShot(0, self.restart_line)
 
     def history_changed(self, record: CallRecord) -> None:
         if self.window is not None:
@@ -293,9 +311,20 @@ class Desk(QObject):
             self._import(Path(str(args.get("path", ""))), reply)
         elif cmd == "config_set":
             key, value = str(args.get("key")), args.get("value")
-            typed = self.ctx.set_setting(key, value)
-            self.reload_index()
+            try:
+                typed = self.ctx.set_setting(key, value)
+            except SettingError as exc:
+                reply({"ok": False, "error": str(exc)})
+                return
             reply({"ok": True, "value": "" if typed is None else str(typed)})
+            if key in VALUE_KEYS or key == "region":
+                self.reload_index()
+                if key == "region":
+                    self.window.set_region(typed)
+            elif key.startswith("sip.") or key == "demo.enabled":
+                self.restart_line()     # waits for the end of a call in progress
+        elif cmd == "set_password":
+            reply(self._set_password(args.get("password")))
         else:
             reply({"ok": False, "error": f"unknown command {cmd!r}"})
 
@@ -360,7 +389,11 @@ class Desk(QObject):
             number = national.replace(" ", "")
             display = cards[0].name if cards else ""
         else:
+            # what the agent typed, as a carrier would send it: digits only (a leading + kept)
             display = ""
+            number = re.sub(r"[^\d+*#]", "", number)
+            if not number:
+                return {"ok": False, "error": "that is not a number the demo line can call from"}
         self.demo.call(number, display)
         event(log, "demo_call_requested", number=number)
         return {"ok": True, "message": f"the demo line is calling you from {number}"}
@@ -392,6 +425,77 @@ class Desk(QObject):
             box.setDetailedText("\n".join(errors))
         box.open()
 
+    # ---- the SIP account -------------------------------------------------------------------
+    def edit_account(self) -> None:
+        """Settings > SIP account…: write the sip.* settings, keep the password, restart."""
+        assert self.window is not None and self.ctx is not None
+        s = self.ctx.settings
+        uri = s.get("sip.uri")
+        dialog = AccountDialog(self.window, {k: s.get(k) for k in ACCOUNT_KEYS},
+                               secure_keyring=self.secrets.secure,
+                               has_password=bool(uri and self.secrets.get(uri)))
+        accepted = self.window.exec_dialog(dialog) == QDialog.DialogCode.Accepted
+        form = dialog.form() if accepted else None
+        dialog.deleteLater()
+        if form is None:
+            return
+        for key, value in form.settings().items():
+            self.ctx.set_setting(key, value)
+        kept = None
+        if form.password is not None and form.sip_uri is not None:
+            kept = self.secrets.set(form.sip_uri, form.password)
+        self._account_changed(kept)
+
+    def _set_password(self, password: Any) -> dict[str, Any]:
+        """``ucdesk password``: keep the password of the configured account, then restart."""
+        assert self.ctx is not None
+        uri = self.ctx.settings.get("sip.uri")
+        if uri is None:
+            return {"ok": False,
+                    "error": str(MissingSetting("sip.uri", "the password is for that account"))}
+        if not isinstance(password, str) or not password:
+            return {"ok": False, "error": "no password given"}
+        kept = self.secrets.set(uri, password)
+        QTimer.singleShot(0, lambda: self._account_changed(kept))
+        where = "in the keyring" if kept else "for this session only (no secure keyring found)"
+        return {"ok": True, "message": f"ucdesk keeps the password of {uri} {where}; "
+                                       "the line restarts with it"}
+
+    def _account_changed(self, kept_securely: bool | None) -> None:
+        restarted = self.restart_line()
+        if kept_securely is False and self.window is not None:
+            self.window.set_line_status(
+                "No secure keyring found: the SIP password is kept for this session only"
+                + ("" if restarted else "; the new account is used when this call ends"), False)
+
+    def restart_line(self) -> bool:
+        """Stop the engine and the demo line and start again with the account in the settings.
+
+        During a call it waits until the call ends. Returns True when it restarted now.
+        """
+        assert self.ctx is not None and self.window is not None
+        if self._down:
+            return False
+        if self.calls is not None and self.calls.in_call():
+            self._restart_pending = True
+            self.window.set_line_status("The new SIP account is used when this call ends", True)
+            return False
+        self._restart_pending = False
+        if self.engine is not None:
+            self.engine.stop()
+            for receiver in (self, self.bridge):  # the old engine's last events, to the old calls
+                QCoreApplication.sendPostedEvents(receiver, QEvent.Type.MetaCall)
+        if self.demo is not None:
+            self.demo.stop()
+        self.engine = self.demo = self.calls = None
+        demo = self._demo_wanted()
+        if demo and seed_demo(self.ctx.db, self.ctx.settings):
+            self.reload_index()
+        self._start_engine(demo)
+        event(log, "line_restarted", demo=demo,
+              account=self.account.sip_uri if self.account else None)
+        return True
+
     # ---- shutdown --------------------------------------------------------------------------
     def shutdown(self) -> None:
         if self._down:
@@ -401,6 +505,11 @@ class Desk(QObject):
             self.ringer.stop()
         if self.engine is not None:
             self.engine.stop()
+            # The calls it hung up end now (CallEnded is queued to this thread): record them
+            # while the DB worker still runs, then drop anything later (the worker is closing).
+            for receiver in (self, self.bridge):
+                QCoreApplication.sendPostedEvents(receiver, QEvent.Type.MetaCall)
+            self.calls = None
         if self.demo is not None:
             self.demo.stop()
         self.worker.shutdown(wait=True)

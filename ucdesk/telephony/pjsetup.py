@@ -147,8 +147,10 @@ def account_config(
         acfg.regConfig.registerOnAdd = True
     else:
         acfg.regConfig.registerOnAdd = False
-    if user and password is not None:
-        acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
+    if password is not None:
+        user = user or uri_user(id_uri)      # sip.user defaults to the user in the SIP address
+        if user:
+            acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
     nat = acfg.natConfig
     nat.iceEnabled = False
     nat.turnEnabled = False
@@ -164,6 +166,14 @@ def account_config(
     media.portRange = RTP_PORT_RANGE
     media.boundAddress = transport.host
     return acfg
+
+
+def uri_user(uri: str) -> str | None:
+    """The user part of a SIP URI: ``sip:alice@pbx.example.com;transport=tcp`` -> ``alice``."""
+    rest = uri.strip().strip("<>").split(":", 1)[-1]
+    if "@" not in rest:
+        return None
+    return rest.split("@", 1)[0].split(";", 1)[0] or None
 
 
 def destroy_library(
