@@ -38,6 +38,7 @@ from ucdesk.secrets import SecretStore
 from ucdesk.services.calls import CallService, CallView, DialError
 from ucdesk.services.customers import seed_demo
 from ucdesk.services.db_worker import DbWorker
+from ucdesk.services.demo_history import seed_demo_history
 from ucdesk.services.ring_index import RingIndex
 from ucdesk.settings import MissingSetting, SettingError
 from ucdesk.telephony.demo_process import DemoLineProcess
@@ -87,7 +88,8 @@ class Desk(QObject):
         settings = self.ctx.settings
         demo = self._demo_wanted()
         if demo:
-            seed_demo(self.ctx.db, settings)
+            if seed_demo(self.ctx.db, settings):
+                seed_demo_history(self.ctx.db)
         warm_up(settings.get("region") or "ZA")
         self.window = MainWindow()
         self.pop = ScreenPop()
