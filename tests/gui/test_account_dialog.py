@@ -214,7 +214,7 @@ def test_the_password_reaches_no_file_after_an_account_change(
 
         seen: list[str] = []
 
-        def handler(cmd: str, args: dict, reply) -> None:   # as Desk._set_password
+        def handler(cmd: str, args: dict, reply) -> None:   # as Desk.set_password
             assert cmd == "set_password"
             uri = ctx.settings.get("sip.uri")
             store.set(uri, args["password"])

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import random
-import re
 import time
-from pathlib import Path
 from typing import Any
 
-import phonenumbers
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from ucdesk.app.bridge import Bridge
-from ucdesk.app.context import VALUE_KEYS, Context
+from ucdesk.app.context import Context
+from ucdesk.app.requests import Requests
 from ucdesk.app.ringer import Ringer
 from ucdesk.domain.call import CallRecord, Outcome
 from ucdesk.domain.phone import warm_up
@@ -40,7 +37,7 @@ from ucdesk.services.customers import seed_demo
 from ucdesk.services.db_worker import DbWorker
 from ucdesk.services.demo_history import seed_demo_history
 from ucdesk.services.ring_index import RingIndex
-from ucdesk.settings import MissingSetting, SettingError
+from ucdesk.settings import MissingSetting
 from ucdesk.telephony.demo_process import DemoLineProcess
 from ucdesk.telephony.engine import TelephonyEngine
 from ucdesk.ui.account_dialog import ACCOUNT_KEYS, AccountDialog
@@ -60,6 +57,7 @@ class Desk(QObject):
         self.options = options
         self.bridge = Bridge(self)
         self.ipc = InstanceServer(paths.socket_path, self._on_ipc, self)
+        self.requests = Requests(self)
         self.ctx: Context | None = None
         self.worker = DbWorker()
         self.index = RingIndex()
@@ -110,7 +108,7 @@ class Desk(QObject):
               account=self.account.sip_uri if self.account else None)
         queued, self._queued = self._queued, []
         for cmd, args, reply in queued:
-            self._handle(cmd, args, reply)
+            self.requests.handle(cmd, args, reply)
 
     def _demo_wanted(self) -> bool:
         assert self.ctx is not None
@@ -189,12 +187,12 @@ class Desk(QObject):
         w.answer_requested.connect(lambda cid: self._answer(cid, None))
         w.decline_requested.connect(self._decline)
         w.hangup_requested.connect(self._hang_up)
-        w.dial_requested.connect(self._dial_from_box)
-        w.call_back_requested.connect(self._dial_from_box)
+        w.dial_requested.connect(self.dial)
+        w.call_back_requested.connect(self.dial)
         w.quit_requested.connect(app_instance().quit)
-        w.import_requested.connect(lambda path: self._handle(
-            "import_customers", {"path": path}, self._import_done_in_gui))
-        w.demo_call_requested.connect(lambda: self._handle("demo_call", {}, lambda _r: None))
+        w.import_requested.connect(lambda path: self.requests.handle(
+            "import_customers", {"path": path}, self.requests.import_done_in_gui))
+        w.demo_call_requested.connect(lambda: self.requests.handle("demo_call", {}, lambda _r: None))
         w.account_requested.connect(self.edit_account)
         w.history_model.set_records(self.ctx.calls.list(limit=500))
 
@@ -281,7 +279,7 @@ class Desk(QObject):
         if self.calls is not None:
             self.calls.hang_up(call_id)
 
-    def _dial_from_box(self, text: str) -> None:
+    def dial(self, text: str) -> None:
         if self.calls is None or self.window is None:
             return
         try:
@@ -294,138 +292,7 @@ class Desk(QObject):
         if not self._ready:
             self._queued.append((cmd, args, reply))
             return
-        self._handle(cmd, args, reply)
-
-    def _handle(self, cmd: str, args: dict[str, Any], reply: Reply) -> None:
-        assert self.ctx is not None and self.window is not None
-        if cmd == "show":
-            self.window.showNormal()
-            self.window.raise_()
-            self.window.activateWindow()
-            reply({"ok": True})
-        elif cmd == "dial":
-            self._request_dial(str(args.get("target", "")), reply)
-        elif cmd in ("answer", "hangup"):
-            reply(self._answer_or_hang_up(cmd))
-        elif cmd == "demo_call":
-            reply(self._demo_call(args.get("number")))
-        elif cmd == "import_customers":
-            self._import(Path(str(args.get("path", ""))), reply)
-        elif cmd == "config_set":
-            key, value = str(args.get("key")), args.get("value")
-            try:
-                typed = self.ctx.set_setting(key, value)
-            except SettingError as exc:
-                reply({"ok": False, "error": str(exc)})
-                return
-            reply({"ok": True, "value": "" if typed is None else str(typed)})
-            if key in VALUE_KEYS or key == "region":
-                self.reload_index()
-                if key == "region":
-                    self.window.set_region(typed)
-            elif key.startswith("sip.") or key == "demo.enabled":
-                self.restart_line()     # waits for the end of a call in progress
-        elif cmd == "set_password":
-            reply(self._set_password(args.get("password")))
-        else:
-            reply({"ok": False, "error": f"unknown command {cmd!r}"})
-
-    def _answer_or_hang_up(self, cmd: str) -> dict[str, Any]:
-        if self.calls is None or not self.calls.active_call_ids:
-            return {"ok": False, "error": "there is no call"}
-        call_id = self.calls.active_call_ids[-1]
-        if cmd == "answer":
-            self.calls.answer(call_id)
-            return {"ok": True, "message": "answering"}
-        view = self.calls.view(call_id)
-        if view is not None and view.direction.value == "incoming" and not self.calls.is_answered(
-                call_id):
-            self.calls.decline(call_id)
-            return {"ok": True, "message": "declining"}
-        self.calls.hang_up(call_id)
-        return {"ok": True, "message": "hanging up"}
-
-    def _request_dial(self, target: str, reply: Reply) -> None:
-        """Show the normalised number and the customer; dial only when the agent confirms."""
-        assert self.calls is not None and self.window is not None
-        try:
-            number, match, shown = self.calls.resolve(target)
-        except DialError as exc:
-            reply({"ok": False, "error": str(exc)})
-            return
-        reply({"ok": True, "message": f"asking the agent to confirm a call to {shown}"})
-        who = match.best.name if match.best else None
-        box = QMessageBox(self.window)
-        box.setWindowTitle("Place a call?")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setText(f"Call {shown}" + (f" — {who}" if who else "") + "?")
-        box.setInformativeText(f"Requested from outside ucdesk: {target}")
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.Yes)
-        self.pending_confirmation = box
-        event(log, "dial_confirm_asked", number=number.e164 or number.dial_string())
-
-        def done(result: int) -> None:
-            self.pending_confirmation = None
-            if result == QMessageBox.StandardButton.Yes:
-                event(log, "dial_confirmed", number=number.e164 or number.dial_string())
-                self._dial_from_box(target)
-            else:
-                event(log, "dial_refused_by_agent", number=number.e164 or number.dial_string())
-
-        box.finished.connect(done)
-        box.open()
-
-    def _demo_call(self, number: str | None) -> dict[str, Any]:
-        if self.demo is None:
-            return {"ok": False, "error": "the demo line is not running (a SIP account is set)"}
-        if not number:
-            numbers = [n for n in self.index._by_e164 if n.startswith("+27")]  # noqa: SLF001
-            if not numbers:
-                return {"ok": False, "error": "no demo customer with a number"}
-            e164 = random.choice(numbers)
-            cards = self.index.lookup(e164).cards
-            national = phonenumbers.format_number(phonenumbers.parse(e164, None),
-                                                  phonenumbers.PhoneNumberFormat.NATIONAL)
-            number = national.replace(" ", "")
-            display = cards[0].name if cards else ""
-        else:
-            # what the agent typed, as a carrier would send it: digits only (a leading + kept)
-            display = ""
-            number = re.sub(r"[^\d+*#]", "", number)
-            if not number:
-                return {"ok": False, "error": "that is not a number the demo line can call from"}
-        self.demo.call(number, display)
-        event(log, "demo_call_requested", number=number)
-        return {"ok": True, "message": f"the demo line is calling you from {number}"}
-
-    def _import(self, path: Path, reply: Reply) -> None:
-        assert self.ctx is not None
-        ctx = self.ctx
-
-        def done(result: dict[str, Any]) -> None:
-            self.reload_index()
-            reply(result)
-
-        self.worker.submit(ctx.import_customers, path, what="import",
-                           on_done=lambda r: self.bridge.post(lambda: done(r)),
-                           on_error=lambda e: self.bridge.post(
-                               lambda: reply({"ok": False, "exit": 2, "errors": [str(e)]})))
-
-    def _import_done_in_gui(self, result: dict[str, Any]) -> None:
-        if self.window is None:
-            return
-        text = result.get("summary") or "Import failed"
-        errors = result.get("errors") or []
-        box = QMessageBox(self.window)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setWindowTitle("Import customers")
-        box.setText(text)
-        if errors:
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setDetailedText("\n".join(errors))
-        box.open()
+        self.requests.handle(cmd, args, reply)
 
     # ---- the SIP account -------------------------------------------------------------------
     def edit_account(self) -> None:
@@ -448,7 +315,7 @@ class Desk(QObject):
             kept = self.secrets.set(form.sip_uri, form.password)
         self._account_changed(kept)
 
-    def _set_password(self, password: Any) -> dict[str, Any]:
+    def set_password(self, password: Any) -> dict[str, Any]:
         """``ucdesk password``: keep the password of the configured account, then restart."""
         assert self.ctx is not None
         uri = self.ctx.settings.get("sip.uri")

@@ -69,6 +69,10 @@ class RingIndex:
             return CustomerMatch(e164, _EMPTY)
         return CustomerMatch(e164, self._by_e164.get(e164, _EMPTY))
 
+    def numbers(self) -> list[str]:
+        """Every number in the index (E.164)."""
+        return list(self._by_e164)
+
     def card(self, customer_id: int) -> CustomerCard | None:
         return self._by_id.get(customer_id)
 

@@ -1,0 +1,165 @@
+"""Requests that reach the running app from outside: the CLI and links, over the socket.
+
+Each request is answered through ``reply`` (a dict, sent back as one JSON line). A number from
+outside is shown, normalised and matched, and dialled only after the agent confirms. Commands that
+change data run here, in the instance, so its caches (the ring index) stay true.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from ucdesk.app.context import VALUE_KEYS
+from ucdesk.ipc import Reply
+from ucdesk.log import event
+from ucdesk.services.calls import DialError
+from ucdesk.settings import SettingError
+
+if TYPE_CHECKING:
+    from ucdesk.app.desk import Desk
+
+log = logging.getLogger(__name__)
+
+
+class Requests:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def handle(self, cmd: str, args: dict[str, Any], reply: Reply) -> None:
+        assert self.desk.ctx is not None and self.desk.window is not None
+        if cmd == "show":
+            self.desk.window.showNormal()
+            self.desk.window.raise_()
+            self.desk.window.activateWindow()
+            reply({"ok": True})
+        elif cmd == "dial":
+            self._request_dial(str(args.get("target", "")), reply)
+        elif cmd in ("answer", "hangup"):
+            reply(self._answer_or_hang_up(cmd))
+        elif cmd == "demo_call":
+            reply(self._demo_call(args.get("number")))
+        elif cmd == "import_customers":
+            self._import(Path(str(args.get("path", ""))), reply)
+        elif cmd == "config_set":
+            key, value = str(args.get("key")), args.get("value")
+            try:
+                typed = self.desk.ctx.set_setting(key, value)
+            except SettingError as exc:
+                reply({"ok": False, "error": str(exc)})
+                return
+            reply({"ok": True, "value": "" if typed is None else str(typed)})
+            if key in VALUE_KEYS or key == "region":
+                self.desk.reload_index()
+                if key == "region":
+                    self.desk.window.set_region(typed)
+            elif key.startswith("sip.") or key == "demo.enabled":
+                self.desk.restart_line()     # waits for the end of a call in progress
+        elif cmd == "set_password":
+            reply(self.desk.set_password(args.get("password")))
+        else:
+            reply({"ok": False, "error": f"unknown command {cmd!r}"})
+
+    def _answer_or_hang_up(self, cmd: str) -> dict[str, Any]:
+        if self.desk.calls is None or not self.desk.calls.active_call_ids:
+            return {"ok": False, "error": "there is no call"}
+        call_id = self.desk.calls.active_call_ids[-1]
+        if cmd == "answer":
+            self.desk.calls.answer(call_id)
+            return {"ok": True, "message": "answering"}
+        view = self.desk.calls.view(call_id)
+        if view is not None and view.direction.value == "incoming" and not self.desk.calls.is_answered(
+                call_id):
+            self.desk.calls.decline(call_id)
+            return {"ok": True, "message": "declining"}
+        self.desk.calls.hang_up(call_id)
+        return {"ok": True, "message": "hanging up"}
+
+    def _request_dial(self, target: str, reply: Reply) -> None:
+        """Show the normalised number and the customer; dial only when the agent confirms."""
+        assert self.desk.calls is not None and self.desk.window is not None
+        try:
+            number, match, shown = self.desk.calls.resolve(target)
+        except DialError as exc:
+            reply({"ok": False, "error": str(exc)})
+            return
+        reply({"ok": True, "message": f"asking the agent to confirm a call to {shown}"})
+        who = match.best.name if match.best else None
+        box = QMessageBox(self.desk.window)
+        box.setWindowTitle("Place a call?")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setText(f"Call {shown}" + (f" — {who}" if who else "") + "?")
+        box.setInformativeText(f"Requested from outside ucdesk: {target}")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        self.desk.pending_confirmation = box
+        event(log, "dial_confirm_asked", number=number.e164 or number.dial_string())
+
+        def done(result: int) -> None:
+            self.desk.pending_confirmation = None
+            if result == QMessageBox.StandardButton.Yes:
+                event(log, "dial_confirmed", number=number.e164 or number.dial_string())
+                self.desk.dial(target)
+            else:
+                event(log, "dial_refused_by_agent", number=number.e164 or number.dial_string())
+
+        box.finished.connect(done)
+        box.open()
+
+    def _demo_call(self, number: str | None) -> dict[str, Any]:
+        if self.desk.demo is None:
+            return {"ok": False, "error": "the demo line is not running (a SIP account is set)"}
+        if not number:
+            numbers = [n for n in self.desk.index.numbers() if n.startswith("+27")]
+            if not numbers:
+                return {"ok": False, "error": "no demo customer with a number"}
+            e164 = random.choice(numbers)
+            cards = self.desk.index.lookup(e164).cards
+            national = phonenumbers.format_number(phonenumbers.parse(e164, None),
+                                                  phonenumbers.PhoneNumberFormat.NATIONAL)
+            number = national.replace(" ", "")
+            display = cards[0].name if cards else ""
+        else:
+            # what the agent typed, as a carrier would send it: digits only (a leading + kept)
+            display = ""
+            number = re.sub(r"[^\d+*#]", "", number)
+            if not number:
+                return {"ok": False, "error": "that is not a number the demo line can call from"}
+        self.desk.demo.call(number, display)
+        event(log, "demo_call_requested", number=number)
+        return {"ok": True, "message": f"the demo line is calling you from {number}"}
+
+    def _import(self, path: Path, reply: Reply) -> None:
+        assert self.desk.ctx is not None
+        ctx = self.desk.ctx
+
+        def done(result: dict[str, Any]) -> None:
+            self.desk.reload_index()
+            reply(result)
+
+        self.desk.worker.submit(ctx.import_customers, path, what="import",
+                           on_done=lambda r: self.desk.bridge.post(lambda: done(r)),
+                           on_error=lambda e: self.desk.bridge.post(
+                               lambda: reply({"ok": False, "exit": 2, "errors": [str(e)]})))
+
+    def import_done_in_gui(self, result: dict[str, Any]) -> None:
+        if self.desk.window is None:
+            return
+        text = result.get("summary") or "Import failed"
+        errors = result.get("errors") or []
+        box = QMessageBox(self.desk.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setWindowTitle("Import customers")
+        box.setText(text)
+        if errors:
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setDetailedText("\n".join(errors))
+        box.open()
