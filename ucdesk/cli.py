@@ -126,23 +126,32 @@ def _paths(gopts: argparse.Namespace) -> paths.Paths:
     return paths.resolve(gopts.basedir)
 
 
-def _forward_or_start(gopts: argparse.Namespace, cmd: str, args: dict[str, Any]) -> int:
-    p = _paths(gopts)
-    try:
-        reply = ipc_client.request(p.socket_path, cmd, args)
-    except ipc_client.NoInstance:
-        from ucdesk.app.application import run  # the GUI is only loaded when it is needed
-
-        return run(gopts, initial=(cmd, args) if cmd != "show" else None)
-    except (ConnectionError, OSError, ValueError) as exc:
-        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+def _print_reply(reply: dict[str, Any]) -> int:
+    """Print what the instance said; the exit status says whether it accepted."""
     if not reply.get("ok"):
         print(f"ucdesk: {reply.get('error', 'request refused')}", file=sys.stderr)
         return EXIT_ERROR
     if reply.get("message"):
         print(reply["message"])
     return EXIT_OK
+
+
+def _no_answer(exc: Exception) -> int:
+    print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _forward_or_start(gopts: argparse.Namespace, cmd: str, args: dict[str, Any]) -> int:
+    """Hand the request to the running instance; with none, become it (and ask the same way)."""
+    try:
+        reply = ipc_client.request(_paths(gopts).socket_path, cmd, args)
+    except ipc_client.NoInstance:
+        from ucdesk.app.application import run  # the GUI is only loaded when it is needed
+
+        return run(gopts, initial=(cmd, args) if cmd != "show" else None)
+    except (ConnectionError, OSError, ValueError) as exc:
+        return _no_answer(exc)
+    return _print_reply(reply)
 
 
 def _forward_only(gopts: argparse.Namespace, cmd: str) -> int:
@@ -152,14 +161,8 @@ def _forward_only(gopts: argparse.Namespace, cmd: str) -> int:
         print("ucdesk: no running instance", file=sys.stderr)
         return EXIT_ERROR
     except (ConnectionError, OSError, ValueError) as exc:
-        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    if not reply.get("ok"):
-        print(f"ucdesk: {reply.get('error')}", file=sys.stderr)
-        return EXIT_ERROR
-    if reply.get("message"):
-        print(reply["message"])
-    return EXIT_OK
+        return _no_answer(exc)
+    return _print_reply(reply)
 
 
 def _import(gopts: argparse.Namespace, file: Path) -> int:
@@ -174,8 +177,7 @@ def _import(gopts: argparse.Namespace, file: Path) -> int:
         with Context.open(p) as ctx:
             reply = ctx.import_customers(path)
     except (ConnectionError, OSError, ValueError) as exc:
-        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return _no_answer(exc)
     for line in reply.get("errors", []):
         print(line, file=sys.stderr)
     if reply.get("summary"):
@@ -200,8 +202,7 @@ def _config(gopts: argparse.Namespace, args: argparse.Namespace) -> int:
         except ipc_client.NoInstance:
             pass
         except (ConnectionError, OSError, ValueError) as exc:
-            print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return _no_answer(exc)
     from ucdesk.app.context import Context
 
     try:
@@ -253,8 +254,7 @@ def _password(gopts: argparse.Namespace) -> int:
     except ipc_client.NoInstance:
         reply = None
     except (ConnectionError, OSError, ValueError) as exc:
-        print(f"ucdesk: the running instance did not answer: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return _no_answer(exc)
     if reply is not None:
         if not reply.get("ok"):
             print(f"ucdesk: {reply.get('error', 'request refused')}", file=sys.stderr)
