@@ -17,6 +17,7 @@ so its caches stay true; otherwise they work on the store directly.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ucdesk import __version__, ipc_client, paths
+from ucdesk.errors import UcdeskError
 
 EXIT_OK, EXIT_ERROR, EXIT_UNUSABLE, EXIT_REJECTED = 0, 1, 2, 3
 _URI_RE = re.compile(r"^(tel|sips?|callto):", re.IGNORECASE)
@@ -92,6 +94,17 @@ def _split(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:          # `ucdesk history | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except (UcdeskError, OSError) as exc:
+        print(f"ucdesk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     gopts, rest = _split(argv)
     if rest and _URI_RE.match(rest[0]) and len(rest) == 1:
@@ -105,11 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return _forward_or_start(gopts, "show", {})
     if args.command == "call":
-        return _forward_or_start(gopts, "dial", {"target": " ".join(args.number), "source": "cli"})
+        target = " ".join(args.number).strip()
+        if not target:
+            print("ucdesk: nothing to call: give a number or a SIP address", file=sys.stderr)
+            return EXIT_ERROR
+        return _forward_or_start(gopts, "dial", {"target": target, "source": "cli"})
     if args.command == "demo-call":
         return _forward_or_start(gopts, "demo_call", {"number": " ".join(args.number) or None})
     if args.command in ("answer", "hangup"):
         return _forward_only(gopts, args.command)
+    if args.command in ("import", "config", "history", "password"):
+        _log_to_file(gopts)
     if args.command == "import":
         return _import(gopts, args.file)
     if args.command == "config":
@@ -124,6 +143,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _paths(gopts: argparse.Namespace) -> paths.Paths:
     return paths.resolve(gopts.basedir)
+
+
+def _log_to_file(gopts: argparse.Namespace) -> None:
+    """Commands that work on the store directly log to the log file, never to the terminal
+    (their output is theirs: a JSON history, a list of rejected rows)."""
+    from ucdesk import log as ucdesk_log
+
+    p = _paths(gopts)
+    try:
+        p.log_dir.mkdir(parents=True, exist_ok=True)
+        ucdesk_log.setup(json_lines=bool(gopts.json_logging), log_file=p.cli_log_file,
+                         to_stderr=False)
+    except OSError:
+        logging.getLogger("ucdesk").addHandler(logging.NullHandler())
+        logging.getLogger("ucdesk").propagate = False
 
 
 def _print_reply(reply: dict[str, Any]) -> int:
@@ -146,11 +180,13 @@ def _forward_or_start(gopts: argparse.Namespace, cmd: str, args: dict[str, Any])
     try:
         reply = ipc_client.request(_paths(gopts).socket_path, cmd, args)
     except ipc_client.NoInstance:
+        reply = None
+    except (ConnectionError, OSError, ValueError) as exc:
+        return _no_answer(exc)
+    if reply is None:
         from ucdesk.app.application import run  # the GUI is only loaded when it is needed
 
         return run(gopts, initial=(cmd, args) if cmd != "show" else None)
-    except (ConnectionError, OSError, ValueError) as exc:
-        return _no_answer(exc)
     return _print_reply(reply)
 
 

@@ -104,7 +104,7 @@ _listener: logging.handlers.QueueListener | None = None
 
 
 def setup(*, json_lines: bool, log_file: Path | None, level: int = logging.INFO,
-          stream: Any = None) -> None:
+          stream: Any = None, to_stderr: bool = True) -> None:
     """Configure the ``ucdesk`` logger: stderr and (optionally) a file, same format.
 
     Records go through a queue to a listener thread, so a slow disk or terminal never delays
@@ -118,7 +118,8 @@ def setup(*, json_lines: bool, log_file: Path | None, level: int = logging.INFO,
         root.removeHandler(h)
         h.close()
     fmt: logging.Formatter = JsonFormatter() if json_lines else TextFormatter()
-    handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)]
+    handlers: list[logging.Handler] = (
+        [logging.StreamHandler(stream or sys.stderr)] if to_stderr else [])
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))

@@ -35,6 +35,12 @@ class Paths:
         return self.log_dir / "ucdesk.log"
 
     @property
+    def cli_log_file(self) -> Path:
+        """Commands that run without the app (import, config, history) log here, so the app's
+        log keeps one format (JSON lines with --json-logging)."""
+        return self.log_dir / "ucdesk-cli.log"
+
+    @property
     def socket_path(self) -> Path:
         return self.runtime_dir / f"ucdesk-{self.instance_key}.sock"
 

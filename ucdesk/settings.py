@@ -12,7 +12,6 @@ Two scopes, kept apart:
 from __future__ import annotations
 
 import json
-import locale
 import os
 import re
 import threading
@@ -87,6 +86,17 @@ def _parse_choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def _parse_bool(text: Any) -> bool:
+    if isinstance(text, bool):
+        return text
+    value = str(text).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingError(f"{text!r} is not true or false")
+
+
 def _parse_optional_str(text: Any) -> str | None:
     value = str(text).strip() if text is not None else ""
     return value or None
@@ -156,7 +166,7 @@ SPECS: dict[str, SettingSpec] = {
         _spec("churn", "team", 0.02, "Monthly churn rate, 0..1 (2% is 0.02; '2%' is accepted).",
               lambda v: _parse_fraction(v, low=0.0001, high=1.0, key="churn")),
         _spec("discount", "team", 0.10, "Annual discount rate, 0..1 (10% is 0.10).",
-              lambda v: _parse_fraction(v, low=0.0, high=5.0, key="discount")),
+              lambda v: _parse_fraction(v, low=0.0, high=1.0, key="discount")),
         _spec("margin", "team", 1.0, "Gross margin applied to monthly revenue, 0..1.",
               lambda v: _parse_fraction(v, low=0.0, high=1.0, key="margin")),
         _spec("clv.model", "team", "discounted",
@@ -183,27 +193,27 @@ SPECS: dict[str, SettingSpec] = {
               "Local HOST:PORT for SIP (port 0: a free one). --sip-listen overrides.",
               _parse_hostport),
         _spec("demo.enabled", "agent", True,
-              "Start the demo line while no SIP account is configured.",
-              lambda v: str(v).strip().lower() in ("1", "true", "yes", "on")),
+              "Start the demo line while no SIP account is configured.", _parse_bool),
         _spec("log.json", "agent", False, "Write the log as one JSON object per line.",
-              lambda v: str(v).strip().lower() in ("1", "true", "yes", "on")),
+              _parse_bool),
     )
 }
 
 
 def locale_region() -> str | None:
-    """The country named by the system locale (LC_ALL/LC_CTYPE/LANG), if any."""
-    candidates = [os.environ.get(k) for k in ("LC_ALL", "LC_MESSAGES", "LANG")]
-    try:
-        candidates.append(locale.getlocale()[0])
-    except ValueError:
-        pass
-    for name in candidates:
+    """The country named by the locale environment (LC_ALL, LC_MESSAGES, LANG), if any.
+
+    Read from the environment, not ``locale.getlocale()``: Python maps ``C.UTF-8`` to
+    ``en_US.UTF-8``, which would invent the region US for a machine that named no country.
+    """
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        name = os.environ.get(key)
         if not name:
             continue
         m = re.match(r"^[a-z]{2,3}[_-]([A-Za-z]{2})\b", name)
         if m and m.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
             return m.group(1).upper()
+        return None  # the first variable that is set decides, as for the C library
     return None
 
 

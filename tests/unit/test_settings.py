@@ -68,7 +68,6 @@ def test_region_from_locale(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 def test_missing_region_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     for k in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.setenv(k, "C")
-    monkeypatch.setattr("locale.getlocale", lambda *a: (None, None))
     s = Settings(MemoryBackend(), MemoryBackend())
     with pytest.raises(MissingSetting, match="ucdesk config set region"):
         s.require("region")
@@ -87,3 +86,21 @@ def test_a_hand_edited_bad_value_falls_back_to_default(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text('{"sip.transport": "carrier-pigeon"}')
     s = Settings(JsonFileBackend(tmp_path / "settings.json"), MemoryBackend())
     assert s.get("sip.transport") == "udp"
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "C", "POSIX", ""])
+def test_a_locale_without_a_country_gives_no_region(monkeypatch: pytest.MonkeyPatch,
+                                                    lang: str) -> None:
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", lang)
+    assert locale_region() is None
+
+
+def test_booleans_and_ranges_are_strict(settings: Settings) -> None:
+    assert settings.set("demo.enabled", "off") is False
+    assert settings.set("demo.enabled", "Yes") is True
+    with pytest.raises(SettingError, match="true or false"):
+        settings.set("demo.enabled", "maybe")
+    with pytest.raises(SettingError, match="outside"):
+        settings.set("discount", "150%")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -11,6 +12,7 @@ from typing import Any
 
 from ucdesk import __version__, ipc_client
 from ucdesk import log as ucdesk_log
+from ucdesk.errors import UcdeskError
 from ucdesk.log import event
 from ucdesk.paths import resolve
 
@@ -18,8 +20,17 @@ log = logging.getLogger(__name__)
 
 
 def run(options: argparse.Namespace, initial: tuple[str, dict[str, Any]] | None = None) -> int:
-    paths = resolve(options.basedir).ensure()
-    ucdesk_log.setup(json_lines=bool(options.json_logging), log_file=paths.log_file)
+    if not any(os.environ.get(k) for k in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
+        print("ucdesk: there is no display to show the window on (neither DISPLAY nor "
+              "WAYLAND_DISPLAY is set); start ucdesk from a desktop session", file=sys.stderr)
+        return 1
+    paths = resolve(options.basedir)
+    try:
+        paths.ensure()
+        ucdesk_log.setup(json_lines=bool(options.json_logging), log_file=paths.log_file)
+    except OSError as exc:
+        print(f"ucdesk: cannot use its folders: {exc}", file=sys.stderr)
+        return 1
 
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
@@ -45,6 +56,12 @@ def run(options: argparse.Namespace, initial: tuple[str, dict[str, Any]] | None 
         if initial is None:
             initial = ("show", {})
         return _forward(paths.socket_path, initial)
+    except UcdeskError as exc:
+        event(log, "start_failed", logging.ERROR, reason=str(exc))
+        desk.shutdown()
+        ucdesk_log.shutdown()
+        print(f"ucdesk: {exc}", file=sys.stderr)
+        return 1
     except Exception:
         log.exception("start-up failed")
         desk.shutdown()

@@ -71,6 +71,7 @@ class Desk(QObject):
         self.account: AccountConfig | None = None
         self._ready = False
         self._ringing_view: CallView | None = None
+        self._demo_restarts: list[float] = []
         self._queued: list[tuple[str, dict[str, Any], Reply]] = []
         self.pending_confirmation: QMessageBox | None = None
         self._down = False
@@ -101,8 +102,14 @@ class Desk(QObject):
                 self.ctx.set_setting("region", region)
         self.window.set_region(settings.get("region"))
         self.reload_index()
+        closed = self.ctx.calls.close_interrupted(self._account(demo).sip_uri)
+        if closed:
+            event(log, "interrupted_calls_closed", calls=closed)
         self._start_engine(demo)
         self.window.show()
+        self._watchdog = QTimer(self)
+        self._watchdog.timeout.connect(self._check_demo_line)
+        self._watchdog.start(2000)
         self._ready = True
         event(log, "app_ready", demo=demo, customers=self.index.customer_count,
               account=self.account.sip_uri if self.account else None)
@@ -159,7 +166,8 @@ class Desk(QObject):
             agent = f"sip:agent@{ready.listen_host}:{ready.listen_port}"
             self.demo.start(agent)
             self.engine.set_dial_domain(f"127.0.0.1:{self.demo.port}")
-            account = AccountConfig(sip_uri=agent, listen_host=ready.listen_host,
+            # the agent's address in records is stable across runs (the port is not)
+            account = AccountConfig(sip_uri=account.sip_uri, listen_host=ready.listen_host,
                                     listen_port=ready.listen_port, transport=account.transport,
                                     dial_domain=f"127.0.0.1:{self.demo.port}")
             self.window.set_line_status(
@@ -364,6 +372,24 @@ class Desk(QObject):
         event(log, "line_restarted", demo=demo,
               account=self.account.sip_uri if self.account else None)
         return True
+
+    def _check_demo_line(self) -> None:
+        """The demo line is a separate process: if it dies, say so and start it again."""
+        if self._down or self.demo is None or self.demo.running():
+            return
+        now = time.monotonic()
+        self._demo_restarts = [t for t in self._demo_restarts if now - t < 60] + [now]
+        event(log, "demo_line_died", logging.ERROR, exit_code=self.demo.returncode,
+              restarts_this_minute=len(self._demo_restarts))
+        if len(self._demo_restarts) > 3:
+            self.demo = None
+            if self.window is not None:
+                self.window.set_line_status(
+                    "The demo line keeps stopping; see the log. Restart ucdesk to try again", False)
+            return
+        if self.window is not None:
+            self.window.set_line_status("The demo line stopped; starting it again…", False)
+        self.restart_line()
 
     # ---- shutdown --------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -85,11 +85,17 @@ class Requests:
     def _request_dial(self, target: str, reply: Reply) -> None:
         """Show the normalised number and the customer; dial only when the agent confirms."""
         assert self.desk.calls is not None and self.desk.window is not None
+        if self.desk.calls.in_call():
+            reply({"ok": False, "error": "the agent is on a call; try again when it ends"})
+            return
         try:
             number, match, shown = self.desk.calls.resolve(target)
         except DialError as exc:
             reply({"ok": False, "error": str(exc)})
             return
+        previous = self.desk.pending_confirmation
+        if previous is not None:        # one question at a time: the newest request replaces it
+            previous.reject()
         reply({"ok": True, "message": f"asking the agent to confirm a call to {shown}"})
         who = match.best.name if match.best else None
         box = QMessageBox(self.desk.window)
@@ -99,12 +105,13 @@ class Requests:
         box.setText(f"Call {shown}" + (f" — {who}" if who else "") + "?")
         box.setInformativeText(f"Requested from outside ucdesk: {target}")
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setDefaultButton(QMessageBox.StandardButton.No)   # a stray Enter never dials
         self.desk.pending_confirmation = box
         event(log, "dial_confirm_asked", number=number.e164 or number.dial_string())
 
         def done(result: int) -> None:
-            self.desk.pending_confirmation = None
+            if self.desk.pending_confirmation is box:
+                self.desk.pending_confirmation = None
             if result == QMessageBox.StandardButton.Yes:
                 event(log, "dial_confirmed", number=number.e164 or number.dial_string())
                 self.desk.dial(target)
@@ -133,7 +140,10 @@ class Requests:
             number = re.sub(r"[^\d+*#]", "", number)
             if not number:
                 return {"ok": False, "error": "that is not a number the demo line can call from"}
-        self.desk.demo.call(number, display)
+        try:
+            self.desk.demo.call(number, display)
+        except RuntimeError as exc:       # it died: the desk's watchdog restarts it
+            return {"ok": False, "error": f"{exc}; it is being restarted, try again shortly"}
         event(log, "demo_call_requested", number=number)
         return {"ok": True, "message": f"the demo line is calling you from {number}"}
 

@@ -92,10 +92,16 @@ _ANON_USERS = frozenset(
 )
 _ANON_HOSTS = frozenset({"anonymous.invalid"})
 
-_EXT_RE = re.compile(r"(?:\s*(?:;\s*ext=|\s+(?:x|ext\.?|extension)\s*)(\d{1,8})\s*)$", re.IGNORECASE)
+_EXT_RE = re.compile(r"(?:\s*;\s*ext=|\s+(?:x|ext\.?|extension)\s*)(\d{1,8})\s*$", re.IGNORECASE)
+MAX_NUMBER_TEXT = 64     # longer text is not a phone number (and never reaches a regex)
 _INTERNAL_RE = re.compile(r"^[*#]?[0-9*#]{1,8}$")
 _DIAL_CHARS_RE = re.compile(r"^[+0-9()\-./\s]+$")
 _SCI_RE = re.compile(r"^\s*\d+(?:[.,]\d+)?[eE][+-]?\d+\s*$")
+# RFC 3261 user part (unreserved, escaped and user-unreserved characters) and host[:port]
+_SIP_USER_RE = re.compile(r"[A-Za-z0-9\-_.!~*'()&=+$,;?/%]*")
+# (written so that no input can make it backtrack: labels are split by dots, never nested)
+_SIP_HOST_RE = re.compile(r"[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,126}\.?(?::\d{1,5})?"
+                          r"|\[[0-9A-Fa-f:.]{2,45}\](?::\d{1,5})?")
 _NAME_ADDR_RE = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>(.*)$')
 
 
@@ -175,6 +181,9 @@ def parse_number(raw: str, region: str | None) -> ParsedNumber:
 
 def _parse_digits(raw: str, text: str, region: str | None) -> ParsedNumber:
     text = text.strip()
+    if len(text) > MAX_NUMBER_TEXT:
+        return ParsedNumber(raw, NumberKind.INVALID,
+                            reason=f"{text[:20]!r}… is {len(text)} characters: not a phone number")
     if text.lower() in _ANON_USERS:
         return ParsedNumber(raw, NumberKind.ANONYMOUS)
     if _SCI_RE.match(text):
@@ -212,8 +221,8 @@ def _parse_digits(raw: str, text: str, region: str | None) -> ParsedNumber:
     return ParsedNumber(raw, NumberKind.E164, e164=e164, ext=ext or (num.extension or None))
 
 
-def _parse_sip_user(raw: str, user: str, host: str, region: str | None) -> ParsedNumber:
-    user = _unescape(user)
+def _parse_sip_user(raw: str, escaped_user: str, host: str, region: str | None) -> ParsedNumber:
+    user = _unescape(escaped_user)
     if host.lower() in _ANON_HOSTS or user.strip().lower() in _ANON_USERS:
         return ParsedNumber(raw, NumberKind.ANONYMOUS)
     candidate = user.split(";", 1)[0]
@@ -226,7 +235,11 @@ def _parse_sip_user(raw: str, user: str, host: str, region: str | None) -> Parse
         if parsed.kind in (NumberKind.E164, NumberKind.INTERNAL):
             return parsed
         # digits that are not a valid number: keep it dialable as a SIP address
-    addr = f"sip:{user}@{host}" if host else f"sip:{user}"
+    if not _SIP_USER_RE.fullmatch(escaped_user) or (host and not _SIP_HOST_RE.fullmatch(host)) or (
+            not host and not _SIP_HOST_RE.fullmatch(escaped_user)):
+        return ParsedNumber(raw, NumberKind.INVALID,
+                            reason=f"{raw.strip()[:80]!r} is not a valid SIP address")
+    addr = f"sip:{escaped_user}@{host}" if host else f"sip:{escaped_user}"
     return ParsedNumber(raw, NumberKind.SIP, uri=addr)
 
 

@@ -54,6 +54,7 @@ from ucdesk.store.calls import CallRepository
 from ucdesk.telephony.addressing import request_uri
 
 log = logging.getLogger(__name__)
+MAX_DIAL_TEXT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,9 @@ class CallService:
         text = text.strip()
         if not text:
             raise DialError("nothing to dial")
+        if len(text) > MAX_DIAL_TEXT:
+            raise DialError(f"that is {len(text)} characters long; a number or SIP address "
+                            f"is at most {MAX_DIAL_TEXT}")
         try:
             number = parse_number(text, self._region())
         except RegionRequired as exc:

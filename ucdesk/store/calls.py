@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from ucdesk.domain.call import CallRecord, Direction, Outcome
 from ucdesk.store.database import Database
@@ -62,6 +62,24 @@ class CallRepository:
 
     def ended(self, row_id: int, at: datetime, outcome: Outcome, status_code: int | None) -> None:
         self._set(row_id, ended_at=at, outcome=outcome.value, status_code=status_code)
+
+    def close_interrupted(self, agent: str) -> int:
+        """Give an outcome to this agent's calls that never got one (the app died mid-call).
+
+        Answered calls stay ``answered``; an incoming call that was still ringing is ``missed``;
+        an outgoing one that was still being set up is ``failed``. ``ended_at`` stays unknown
+        (NULL): nobody saw the end. Only this agent's rows: in a shared store other agents' calls
+        may really be in progress. Returns how many rows it closed.
+        """
+        open_rows = (_K.agent == agent) & _K.outcome.is_(None)
+        outcome = case(
+            (_K.answered_at.is_not(None), Outcome.ANSWERED.value),
+            (_K.direction == Direction.INCOMING.value, Outcome.MISSED.value),
+            else_=Outcome.FAILED.value,
+        )
+        with self.db.session() as s:
+            result = s.execute(update(calls).where(open_rows).values(outcome=outcome))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def link_customer(self, row_id: int, customer_id: int | None, customer_name: str | None,
                       lifetime_value_minor: int | None, currency: str | None) -> None:

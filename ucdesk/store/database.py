@@ -27,8 +27,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ucdesk.errors import UcdeskError
 from ucdesk.log import event as log_event
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,13 @@ def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
     return engine
 
 
+class StoreUnavailable(UcdeskError):
+    """The store cannot be opened (a read-only folder, a path too long, a server that is down).
+
+    The message says which store and why, in words; the driver's exception is chained.
+    """
+
+
 class Database:
     """One store: a writer engine, a read-only engine and the schema version they share."""
 
@@ -105,6 +114,11 @@ class Database:
         db = cls(full, writer, reader)
         try:
             db._upgrade()
+        except SQLAlchemyError as exc:
+            db.close()
+            where = make_url(full).render_as_string(hide_password=True)
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise StoreUnavailable(f"cannot open the store {where}: {reason}") from exc
         except BaseException:
             db.close()
             raise

@@ -131,3 +131,30 @@ def test_format_for_display_national_in_region_international_elsewhere() -> None
     assert format_for_display("+27115551234", "ZA") == "011 555 1234"
     assert format_for_display("+27115551234", "US") == "+27 11 555 1234"
     assert format_for_display(None, "ZA") == ""
+
+
+@pytest.mark.parametrize(
+    "raw", ["sip:<b>x</b>@example.com", "sip:bob@exa mple.com", "sip:bob@example.com\"><x",
+            "sip:bob@" + "a" * 300 + ".com>"],
+)
+def test_sip_addresses_with_markup_or_junk_are_refused(raw: str) -> None:
+    n = parse_number(raw, "ZA")
+    assert n.kind is NumberKind.INVALID
+    assert n.dial_string() is None
+    assert "not a valid SIP address" in (n.reason or "")
+
+
+def test_escaped_sip_user_is_kept_escaped() -> None:
+    n = parse_number("sip:a%20b@example.org", "ZA")
+    assert n.kind is NumberKind.SIP and n.uri == "sip:a%20b@example.org"
+
+
+def test_hostile_input_is_parsed_in_linear_time() -> None:
+    import time
+
+    for raw in ("sip:bob@" + "a" * 5000 + "!", "sip:" + "a-" * 5000 + "@x", "tel:" + "1" * 5000,
+                "sip:bob@" + "a." * 3000 + "!", "1" + " " * 5000 + "x", "+" + "1 " * 3000):
+        t0 = time.perf_counter()
+        parse_number(raw, "ZA")
+        parse_identity(f'"x" <{raw}>', "ZA")
+        assert time.perf_counter() - t0 < 2.0, raw[:20]  # a guard against backtracking blow-ups

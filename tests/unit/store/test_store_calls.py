@@ -90,3 +90,39 @@ def test_outgoing_call_row_keeps_every_field(db):
     row = repo.start(record)
     from dataclasses import replace
     assert repo.list() == [replace(record, id=row)]
+
+
+def test_close_interrupted_gives_this_agents_open_calls_an_outcome(tmp_path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from ucdesk.domain.call import CallRecord, Direction, Outcome
+    from ucdesk.store.calls import CallRepository
+    from ucdesk.store.database import Database
+
+    db = Database.open(str(tmp_path / "c.sqlite3"))
+    try:
+        repo = CallRepository(db)
+        t = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+
+        def start(agent: str, direction: Direction, answered: bool) -> int:
+            return repo.start(CallRecord(
+                None, direction, agent, "cid", "raw", "", None, "raw", None, None, t,
+                answered_at=t + timedelta(seconds=3) if answered else None))
+
+        talking = start("sip:me@x", Direction.INCOMING, True)
+        ringing = start("sip:me@x", Direction.INCOMING, False)
+        dialling = start("sip:me@x", Direction.OUTGOING, False)
+        other = start("sip:colleague@x", Direction.INCOMING, False)
+        done = start("sip:me@x", Direction.INCOMING, True)
+        repo.ended(done, t + timedelta(seconds=60), Outcome.ANSWERED, 200)
+
+        assert repo.close_interrupted("sip:me@x") == 3
+        by_id = {r.id: r for r in repo.list()}
+        assert by_id[talking].outcome is Outcome.ANSWERED and by_id[talking].ended_at is None
+        assert by_id[ringing].outcome is Outcome.MISSED
+        assert by_id[dialling].outcome is Outcome.FAILED
+        assert by_id[other].outcome is None            # a colleague's call may be live
+        assert by_id[done].ended_at == t + timedelta(seconds=60)
+        assert repo.close_interrupted("sip:me@x") == 0
+    finally:
+        db.close()
