@@ -225,6 +225,8 @@ def test_the_password_reaches_no_file_after_an_account_change(
         server.listen()
         other = PASSWORD + "-cli"
         monkeypatch.setattr(sys, "stdin", io.StringIO(other + "\n"))
+        # the CLI is its own process in real use: here it must not re-point this process's log
+        monkeypatch.setattr(cli, "_log_to_file", lambda gopts: None)
         codes: list[int] = []
         t = threading.Thread(target=lambda: codes.append(
             cli.main(["--basedir", str(base), "password"])))

@@ -48,13 +48,16 @@ def test_incoming_ringing_then_connected_then_ended(qtbot, panel, clock, card):
     panel.show_incoming(5, "Thandi", "011 555 1234", card)
     assert panel.state is CallState.RINGING
     assert panel.state_label.text() == "Ringing…"
-    assert panel.name_label.text() == "Thandi"
+    assert panel.name_label.text() == "Thandi Example"  # the customer, not the SIP display name
     assert panel.number_label.text() == "011 555 1234"
-    assert panel.customer_label.text() == "Thandi Example"
-    assert panel.company_label.text() == "Example Trading"
+    assert shown(panel.caller_id_label)
+    assert panel.caller_id_label.text() == 'Caller ID name: "Thandi"'
+    assert panel.customer_label.text() == "Example Trading"
+    assert panel.company_label.text() == "Active customer"
     assert panel.ltv_label.text() == "R10,810"
-    assert shown(panel.answer_button) and shown(panel.hangup_button)
-    assert panel.hangup_button.text() == "Decline"
+    assert shown(panel.answer_button) and shown(panel.decline_button)
+    assert not shown(panel.hangup_button)
+    assert panel.decline_button.text() == "Decline"
 
     with qtbot.waitSignal(panel.answer_requested) as answered:
         qtbot.mouseClick(panel.answer_button, Qt.MouseButton.LeftButton)
@@ -62,8 +65,8 @@ def test_incoming_ringing_then_connected_then_ended(qtbot, panel, clock, card):
 
     panel.set_connected(5)
     assert panel.state_label.text() == "Connected"
-    assert not shown(panel.answer_button)
-    assert panel.hangup_button.text() == "Hang up"
+    assert not shown(panel.answer_button) and not shown(panel.decline_button)
+    assert shown(panel.hangup_button) and panel.hangup_button.text() == "Hang up"
     assert panel.timer.isActive() and panel.timer.interval() == 1000
     assert panel.timer_label.text() == "00:00"
     clock.t += 65
@@ -99,9 +102,66 @@ def test_decline_while_ringing(qtbot, panel):
     panel.show_incoming(6, "", "0115551234", None)
     assert panel.name_label.text() == "0115551234"
     assert not shown(panel.customer_box)
+    assert not shown(panel.caller_id_label)
     with qtbot.waitSignal(panel.decline_requested) as declined:
-        qtbot.mouseClick(panel.hangup_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.decline_button, Qt.MouseButton.LeftButton)
     assert declined.args == [6]
+
+
+def test_decline_is_left_and_red_answer_right_and_green(panel, card):
+    panel.resize(400, panel.sizeHint().height())
+    panel.show_incoming(6, "", "0115551234", card)
+    decline, answer = panel.decline_button, panel.answer_button
+    assert decline.mapTo(panel, decline.rect().topLeft()).x() < \
+        answer.mapTo(panel, answer.rect().topLeft()).x()
+    assert (decline.property("kind"), answer.property("kind")) == ("danger", "answer")
+
+
+def test_hang_up_never_declines_a_ringing_call(qtbot, panel):
+    panel.show_incoming(6, "", "0115551234", None)
+    assert not panel.can_hang_up()
+    with qtbot.assertNotEmitted(panel.decline_requested), \
+            qtbot.assertNotEmitted(panel.hangup_requested):
+        panel.hang_up_current()
+    with qtbot.waitSignal(panel.decline_requested) as declined:
+        panel.decline_current()
+    assert declined.args == [6]
+    panel.set_connected(6)
+    assert panel.can_hang_up()
+    with qtbot.assertNotEmitted(panel.decline_requested):
+        panel.decline_current()
+    with qtbot.waitSignal(panel.hangup_requested) as hung_up:
+        panel.hang_up_current()
+    assert hung_up.args == [6]
+
+
+def test_unknown_caller_title_is_the_number_and_the_display_name_is_labelled(panel):
+    formula = '=HYPERLINK("http://evil.example/x","Bank")'
+    panel.show_incoming(11, formula, "011 555 1234", None)
+    assert panel.name_label.text() == "011 555 1234"
+    assert not shown(panel.number_label)  # already the title
+    assert shown(panel.caller_id_label)
+    assert panel.caller_id_label.text() == f'Caller ID name: "{formula}"'
+    assert panel.caller_id_label.textFormat() == Qt.TextFormat.PlainText
+    panel.show_incoming(12, "Withheld", "Withheld number", None)
+    assert panel.name_label.text() == "Withheld number"
+    panel.show_incoming(13, "", "", None)
+    assert panel.name_label.text() == "Unknown caller"
+
+
+def test_a_long_caller_id_name_is_elided_not_widening(qtbot, panel):
+    panel.resize(380, panel.height())
+    long_name = "A" * 60 + " " + "B" * 300
+    panel.show_incoming(14, long_name, "0115551234", None)
+    label = panel.caller_id_label
+    qtbot.waitUntil(lambda: label.elided_text().endswith("…"))
+    assert label.elided_text().startswith('Caller ID name: "AAAA')
+    assert label.text() == f'Caller ID name: "{long_name}"'
+    assert label.accessibleDescription() == label.text()
+    assert label.toolTip() == ""
+    assert label.fontMetrics().horizontalAdvance(label.elided_text()) <= label.width()
+    assert panel.minimumSizeHint().width() < 400
+    assert panel.width() == 380
 
 
 def test_missed_call_ends_without_timer(panel):
@@ -136,11 +196,14 @@ def test_events_for_another_call_are_ignored(panel):
 
 def test_html_display_name_is_literal(panel):
     panel.show_incoming(9, HTML_NAME, "0115551234", make_card(name="Thandi Example"))
-    assert panel.name_label.text() == HTML_NAME
-    assert panel.customer_label.text() == "Thandi Example"
+    assert panel.name_label.text() == "Thandi Example"
+    assert panel.caller_id_label.text() == f'Caller ID name: "{HTML_NAME}"'
     panel.show_incoming(10, "Thandi", "0115551234", make_card(name=HTML_NAME))
-    assert panel.name_label.text() == "Thandi"
-    assert panel.customer_label.text() == HTML_NAME
+    assert panel.name_label.text() == HTML_NAME
+    assert panel.customer_label.text() == "Example Trading"
+    panel.show_incoming(11, HTML_NAME, "0115551234", None)
+    assert panel.name_label.text() == "0115551234"
+    assert panel.caller_id_label.text() == f'Caller ID name: "{HTML_NAME}"'
     for label in panel.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText
 

@@ -64,7 +64,7 @@ def test_answered_incoming_row(model):
 
 def test_missed_row_stands_out(model):
     texts = row_texts(model, 0)
-    assert texts[Column.NAME] == "Cape Deli"  # no customer: the display name
+    assert texts[Column.NAME] == '"Cape Deli" (unverified)'  # no customer: the SIP name
     assert texts[Column.NUMBER] == "021 555 0199"
     assert texts[Column.TALK] == ""
     assert texts[Column.RING] == "0:31"
@@ -122,7 +122,7 @@ def test_upsert_updates_by_id_and_inserts_newest_first(qtbot, model):
 def test_html_name_is_literal(qtbot):
     m = HistoryModel(region="ZA", now=lambda: NOW)
     m.set_records([make_record(1, customer=None, display=HTML_NAME)])
-    assert m.index(0, Column.NAME).data() == HTML_NAME
+    assert m.index(0, Column.NAME).data() == f'"{HTML_NAME}" (unverified)'
     assert all(m.index(0, c).data(Qt.ItemDataRole.ToolTipRole) is None for c in Column)
 
 
@@ -172,7 +172,7 @@ def test_filter_and_missed_only(qtbot, view):
     assert view.count_label.text() == "3 calls"
     view.missed_only.setChecked(True)
     assert view.proxy.rowCount() == 1
-    assert view.proxy.index(0, Column.NAME).data() == "Cape Deli"
+    assert view.proxy.index(0, Column.NAME).data() == '"Cape Deli" (unverified)'
     assert view.count_label.text() == "1 of 3"
     view.missed_only.setChecked(False)
     qtbot.keyClicks(view.filter_edit, "amelia")
@@ -189,8 +189,48 @@ def test_filter_and_missed_only(qtbot, view):
 def test_sorting_by_talk_time(view):
     view.table.sortByColumn(Column.TALK, Qt.SortOrder.DescendingOrder)
     names = [view.proxy.index(r, Column.NAME).data() for r in range(view.proxy.rowCount())]
-    assert names == ["Amelia Hart", "Thandi Example", "Cape Deli"]
+    assert names == ["Amelia Hart", "Thandi Example", '"Cape Deli" (unverified)']
     view.table.sortByColumn(Column.STARTED, Qt.SortOrder.DescendingOrder)
     record = view.proxy.index(0, 0).data(RECORD_ROLE)
     assert record.id == 2
     assert view.proxy.rowCount(QModelIndex()) == 3
+
+
+def test_name_column_marks_an_unmatched_display_name_as_unverified(qtbot):
+    formula = '=HYPERLINK("http://evil.example/x","Bank")'
+    m = HistoryModel(region="ZA", now=lambda: NOW)
+    m.set_records([
+        make_record(1, customer="Thandi Example", display="Someone Else"),
+        make_record(2, customer=None, display=formula, started=NOW - timedelta(hours=2)),
+        make_record(3, customer=None, display="  ", started=NOW - timedelta(hours=3)),
+    ])
+    assert m.index(0, Column.NAME).data() == "Thandi Example"  # matched: the customer
+    assert m.index(0, Column.NAME).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert m.index(1, Column.NAME).data() == f'"{formula}" (unverified)'
+    assert QColor(m.index(1, Column.NAME).data(Qt.ItemDataRole.ForegroundRole)) == \
+        QColor(theme.MUTED)  # greyed, still readable
+    assert m.index(1, Column.NUMBER).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert m.index(2, Column.NAME).data() == ""  # nothing to mark
+
+
+def test_unverified_names_sort_and_filter_by_the_name_itself(view):
+    view.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+    names = [view.proxy.index(r, Column.NAME).data() for r in range(view.proxy.rowCount())]
+    assert names == ["Amelia Hart", '"Cape Deli" (unverified)', "Thandi Example"]
+    view.filter_edit.setText("unverified")
+    assert view.proxy.rowCount() == 0
+    view.filter_edit.setText("cape")
+    assert view.proxy.rowCount() == 1
+
+
+def test_count_is_singular_for_one_call(qtbot):
+    m = HistoryModel(region="ZA", now=lambda: NOW)
+    v = HistoryView(m)
+    qtbot.addWidget(v)
+    assert v.count_label.text() == "0 calls"
+    m.upsert(make_record(1))
+    assert v.count_label.text() == "1 call"
+    m.upsert(make_record(2, started=NOW - timedelta(days=1)))
+    assert v.count_label.text() == "2 calls"
+    v.filter_edit.setText("no such name")
+    assert v.count_label.text() == "0 of 2"

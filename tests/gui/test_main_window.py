@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import HTML_NAME
+from conftest import HTML_NAME, make_record
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
@@ -40,7 +40,7 @@ def test_title_icon_and_panels(window):
 def test_menus(window):
     assert menu_titles(window) == {
         "File": ["Import customers…", "Quit"],
-        "Call": ["Go to dial box", "Answer", "Hang up", "Demo call from a customer"],
+        "Call": ["Go to dial box", "Answer", "Decline", "Hang up", "Demo call from a customer"],
         "View": ["History"],
         "Settings": ["SIP account…"],
         "Help": ["About ucdesk"],
@@ -52,6 +52,7 @@ def test_shortcuts(window):
     assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
     assert window.demo_action.shortcut() == QKeySequence("Ctrl+Shift+D")
     assert window.hangup_action.shortcut() == QKeySequence("Esc")
+    assert window.decline_action.shortcut() == QKeySequence("Ctrl+Shift+Backspace")
     assert QKeySequence("Ctrl+Return") in window.answer_action.shortcuts()
     assert window.history_action.shortcut() == QKeySequence("F2")
     assert window.focus_dial_action.shortcut() == QKeySequence("Ctrl+L")
@@ -93,28 +94,89 @@ def test_dial_box_forwards_and_is_busy_during_a_call(qtbot, window):
 def test_answer_and_hang_up_actions_follow_the_call(qtbot, window, card):
     assert not window.answer_action.isEnabled()
     assert not window.hangup_action.isEnabled()
+    assert not window.decline_action.isEnabled()
     window.call_panel.show_incoming(4, "Thandi", "011 555 1234", card)
-    assert window.answer_action.isEnabled() and window.hangup_action.isEnabled()
+    assert window.answer_action.isEnabled() and window.decline_action.isEnabled()
+    assert not window.hangup_action.isEnabled()  # Esc never declines
     with qtbot.waitSignal(window.answer_requested) as answered:
         qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert answered.args == [4]
     window.call_panel.set_connected(4)
-    assert not window.answer_action.isEnabled()
+    assert not window.answer_action.isEnabled() and not window.decline_action.isEnabled()
+    assert window.hangup_action.isEnabled()
     with qtbot.waitSignal(window.hangup_requested) as hung_up:
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert hung_up.args == [4]
 
 
-def test_escape_declines_a_ringing_call(qtbot, window):
+def test_escape_hangs_up_an_outgoing_call_being_set_up(qtbot, window):
+    window.call_panel.show_outgoing(3, "011 555 1234", None)
+    window.history_view.focus_table()
+    with qtbot.waitSignal(window.hangup_requested) as hung_up:
+        qtbot.keyClick(window.history_view.table, Qt.Key.Key_Escape)
+    assert hung_up.args == [3]
+
+
+def test_escape_never_declines_a_ringing_call(qtbot, window):
     window.call_panel.show_incoming(5, "", "0115551234", None)
+    window.history_view.focus_table()
+    with qtbot.assertNotEmitted(window.decline_requested), \
+            qtbot.assertNotEmitted(window.hangup_requested):
+        qtbot.keyClick(window.history_view.table, Qt.Key.Key_Escape)
+        window.hangup_action.trigger()  # even if something triggers it anyway
+    assert window.call_panel.state.value == "ringing"
+
+
+def test_escape_in_the_dial_box_clears_it_and_leaves_the_call_alone(qtbot, window, card):
+    window.call_panel.show_incoming(6, "Thandi", "011 555 1234", card)
+    window.dial_box.set_text("0821234567")
+    window.dial_box.focus_input()
+    qtbot.waitUntil(window.dial_box.line_edit.hasFocus)
+    with qtbot.assertNotEmitted(window.decline_requested), \
+            qtbot.assertNotEmitted(window.hangup_requested):
+        qtbot.keyClick(window.dial_box.line_edit, Qt.Key.Key_Escape)
+    assert window.dial_box.line_edit.text() == ""
+    assert window.call_panel.state.value == "ringing"
+    window.call_panel.set_connected(6)  # consumed there while connected too
+    window.dial_box.set_text("0821234567")
+    with qtbot.assertNotEmitted(window.hangup_requested):
+        qtbot.keyClick(window.dial_box.line_edit, Qt.Key.Key_Escape)
+    assert window.dial_box.line_edit.text() == ""
+
+
+def test_decline_shortcut_is_deliberate_and_works_from_the_dial_box(qtbot, window):
+    window.call_panel.show_incoming(7, "", "0115551234", None)
+    window.dial_box.set_text("0821234567")
+    window.dial_box.focus_input()
+    qtbot.waitUntil(window.dial_box.line_edit.hasFocus)
+    window.dial_box.line_edit.end(False)
     with qtbot.waitSignal(window.decline_requested) as declined:
-        window.hangup_action.trigger()
-    assert declined.args == [5]
+        qtbot.keyClick(window.dial_box.line_edit, Qt.Key.Key_Backspace,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert declined.args == [7]
+    assert window.dial_box.line_edit.text() == "0821234567"  # the chord did not edit the field
+    keys = [lab.text() for lab in window.findChildren(QLabel) if lab.text().startswith("Keys:")]
+    assert "Ctrl+Shift+Backspace decline" in keys[0]
+
+
+def test_dial_box_placeholder_follows_the_call_state(window):
+    placeholder = window.dial_box.line_edit.placeholderText
+    assert placeholder() == "Number or SIP address"
+    window.call_panel.show_incoming(8, "", "0115551234", None)
+    assert placeholder() == "Call ringing…"
+    window.dial_box.set_busy(True)  # what the app also does: keeps the reason
+    assert placeholder() == "Call ringing…"
+    window.call_panel.set_connected(8)
+    assert placeholder() == "On a call…"
+    window.call_panel.set_ended(8, "answered")
+    assert placeholder() == "Number or SIP address"
+    window.call_panel.show_outgoing(9, "011 555 1234", None)
+    assert placeholder() == "Calling…"
+    window.call_panel.set_connected(9)
+    assert placeholder() == "On a call…"
 
 
 def test_region_formats_history_numbers(window):
-    from conftest import make_record
-
     assert window.history_model is window.history_view.model
     window.history_model.upsert(make_record(1))
     assert window.history_view.model.index(0, 1).data() == "+27 11 555 1234"
@@ -140,6 +202,29 @@ def test_line_status(window):
     assert window.status_label.text() == "Registration failed: 403 <b>Forbidden</b>"
     assert window.status_label.textFormat() == Qt.TextFormat.PlainText
     assert window.line_status()[1] is False
+
+
+def test_long_status_is_elided_in_the_middle(qtbot, window):
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.width() == 800)
+    target = "sip:" + "a" * 100 + "@example.org"
+    text = f"Could not call {target}: 404 Not Found"
+    window.set_line_status(text, False)
+    label = window.status_label
+    assert window.line_status() == (text, False)
+    assert label.text() == text and label.accessibleDescription() == text
+    assert label.toolTip() == ""
+    qtbot.waitUntil(lambda: label.geometry().right() <= window.statusBar().width())
+    assert window.width() == 800  # the text did not push the window wider
+    assert window.minimumSizeHint().width() < 800
+    shown = label.elided_text()
+    assert "…" in shown and shown != text
+    assert shown.startswith("Could not call sip:aaa") and shown.endswith("404 Not Found")
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.width()
+    window.resize(1600, 600)
+    qtbot.waitUntil(lambda: label.elided_text() == text)
+    window.set_line_status("Registered", True)
+    assert label.elided_text() == "Registered"
 
 
 def test_confirm_dial_is_plain_and_defaults_to_cancel(window):

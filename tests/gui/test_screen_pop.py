@@ -65,7 +65,7 @@ def test_known_customer_content(pop, match):
     assert pop.revenue_label.text() == "R1,200 / mo"
     assert pop.tenure_label.text() == "3 yr 2 mo"
     assert pop.last_call_label.text() == "2 days ago"
-    assert pop.status_label.text() == "Active"
+    assert pop.status_label.text() == "Active customer"  # a customer state, not a call state
     assert pop.cost_label.text() == "R3,500"
     assert pop.cost_caption.text() == "Cost to replace"
     assert not pop.churn_label.isVisibleTo(pop)
@@ -85,7 +85,7 @@ def test_churned_customer(pop):
     card = make_card(ltv=0, churned=True, earned=1_240_000, start=date(2021, 6, 1),
                      end=date(2024, 8, 15), last_call=None)
     pop.show_call(4, "", "+27115551234", CustomerMatch("+27115551234", (card,)), False, "ZA")
-    assert pop.status_label.text() == "Churned"
+    assert pop.status_label.text() == "Churned customer"
     assert pop.churn_label.isVisibleTo(pop)
     assert pop.churn_label.text() == "Churned — R0 remaining; R12,400 earned"
     assert pop.tenure_label.text() == "3 yr 2 mo"
@@ -194,3 +194,50 @@ def test_bottom_right_and_dismiss(qtbot, pop, match):
     pop.dismiss()
     assert not pop.isVisible()
     assert pop.call_id is None
+
+
+def test_decline_is_left_and_red_answer_right_and_green(pop, match):
+    pop.show_call(13, "", "0115551234", match, False, "ZA")
+    decline, answer = pop.decline_button, pop.answer_button
+    assert decline.mapTo(pop, decline.rect().topLeft()).x() < \
+        answer.mapTo(pop, answer.rect().topLeft()).x()
+    assert (decline.property("kind"), answer.property("kind")) == ("danger", "answer")
+
+
+def fresh_height(qtbot, *args) -> int:
+    other = ScreenPop(now=lambda: NOW)
+    qtbot.addWidget(other)
+    other.show_call(*args)
+    return other.height()
+
+
+def test_fits_its_content_on_every_show(qtbot, pop, match):
+    area = (pop.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+
+    def assert_fits_in_the_corner(*args) -> None:
+        pop.show_call(*args)
+        assert pop.height() == fresh_height(qtbot, *args)
+        assert pop.height() == pop.heightForWidth(pop.width())
+        geo = pop.frameGeometry()
+        assert (area.right() - geo.right(), area.bottom() - geo.bottom()) == (16, 16)
+
+    single = (21, "", "0115551234", match, False, "ZA")
+    pop.show_call(*single)
+    single_height = pop.height()
+    cards = (make_card(11, "Big Spender", "Acme", ltv=5_000_000),
+             make_card(12, "Small Fry", "", ltv=90_000))
+    two = (22, "", "0115551234", CustomerMatch("+27115551234", cards), False, "ZA")
+    assert_fits_in_the_corner(*two)
+    assert pop.height() > single_height
+    assert_fits_in_the_corner(*single)
+    assert pop.height() == single_height  # no leftover gaps from the list
+    churned = make_card(ltv=0, churned=True, earned=1_240_000, end=date(2024, 8, 15))
+    assert_fits_in_the_corner(23, "", "0115551234", CustomerMatch("+27115551234", (churned,)),
+                              False, "ZA")
+    assert_fits_in_the_corner(*single)
+    assert_fits_in_the_corner(24, "", "0115551234", None, False, "ZA")
+    assert_fits_in_the_corner(*two)
+    pop.choices.setCurrentRow(1)  # a pick refits too, and stays in the corner
+    assert pop.height() == pop.heightForWidth(pop.width())
+    geo = pop.frameGeometry()
+    assert (area.right() - geo.right(), area.bottom() - geo.bottom()) == (16, 16)

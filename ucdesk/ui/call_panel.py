@@ -20,7 +20,7 @@ from ucdesk.domain.customer import CustomerCard, CustomerStatus
 from ucdesk.ui import formatting as fmt
 from ucdesk.ui import theme
 from ucdesk.ui.icons import icon, pixmap
-from ucdesk.ui.theme import plain_label, set_kind
+from ucdesk.ui.theme import ElidedLabel, plain_label, set_kind
 
 __all__ = ["CallPanel", "CallState"]
 
@@ -41,6 +41,8 @@ class CallPanel(QWidget):
 
     Signals:
         answer_requested(call_id), hangup_requested(call_id), decline_requested(call_id)
+            (from the buttons, or :meth:`answer_current`, :meth:`hang_up_current` and
+            :meth:`decline_current`)
         state_changed(state): a :class:`CallState` value string, after every transition.
     """
 
@@ -104,10 +106,11 @@ class CallPanel(QWidget):
         self.name_label = plain_label("", "title")
         self.name_label.setWordWrap(True)
         self.number_label = plain_label("", "muted")
+        # The caller's own SIP display name: unverified, so labelled as such, never a headline.
+        self.caller_id_label = ElidedLabel("", "muted", mode=Qt.TextElideMode.ElideRight)
         self.timer_label = plain_label("00:00", "timer")
-        lay.addWidget(self.name_label)
-        lay.addWidget(self.number_label)
-        lay.addWidget(self.timer_label)
+        for w in (self.name_label, self.number_label, self.caller_id_label, self.timer_label):
+            lay.addWidget(w)
 
         self.customer_box = QFrame(self.call_page)
         cust = QHBoxLayout(self.customer_box)
@@ -134,17 +137,21 @@ class CallPanel(QWidget):
         cust.addLayout(worth)
         lay.addWidget(self.customer_box)
 
+        # Like the screen pop (and phones): Decline on the left in red, Answer on the right.
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 10, 0, 0)
-        self.answer_button = QPushButton(icon("phone", "#ffffff"), "Answer")
-        set_kind(self.answer_button, "answer")
+        self.decline_button = QPushButton(icon("phone-hangup", "#ffffff"), "Decline")
+        set_kind(self.decline_button, "danger")
         self.hangup_button = QPushButton(icon("phone-hangup", "#ffffff"), "Hang up")
         set_kind(self.hangup_button, "danger")
+        self.answer_button = QPushButton(icon("phone", "#ffffff"), "Answer")
+        set_kind(self.answer_button, "answer")
         self.close_button = QPushButton("Close")
-        for b in (self.answer_button, self.hangup_button, self.close_button):
+        for b in (self.decline_button, self.hangup_button, self.answer_button, self.close_button):
             b.setIconSize(QSize(18, 18))
             b.setMinimumHeight(36)
             buttons.addWidget(b, 1)
+        self.decline_button.clicked.connect(self.decline_current)
         self.answer_button.clicked.connect(self.answer_current)
         self.hangup_button.clicked.connect(self.hang_up_current)
         self.close_button.clicked.connect(self.clear)
@@ -164,8 +171,13 @@ class CallPanel(QWidget):
 
     def show_incoming(self, call_id: int, display_name: str, number_text: str,
                       card: CustomerCard | None) -> None:
-        """A call is ringing here: show Answer and Decline."""
-        self._start(call_id, card, display_name or number_text or "Unknown caller", number_text)
+        """A call is ringing here: show Decline and Answer.
+
+        The title is the matched customer's name, else the number; the caller's SIP display
+        name is unverified, so it is only shown beneath, labelled "Caller ID name".
+        """
+        title = card.name if card else number_text or "Unknown caller"
+        self._start(call_id, card, title, number_text, display_name.strip())
         self.direction_icon.setPixmap(pixmap("phone-incoming", 32, theme.ACCENT))
         self._set_state(CallState.RINGING, "Ringing…", "pill-warn")
 
@@ -220,23 +232,32 @@ class CallPanel(QWidget):
         if self._state is CallState.RINGING and self._call_id is not None:
             self.answer_requested.emit(self._call_id)
 
+    def can_hang_up(self) -> bool:
+        """True while there is a connected call or an outgoing one being set up."""
+        return self._call_id is not None and self._state in (CallState.CALLING,
+                                                             CallState.CONNECTED)
+
     def hang_up_current(self) -> None:
-        """Decline a ringing call, cancel a dialling one or hang up a connected one."""
-        if self._call_id is None:
-            return
-        if self._state is CallState.RINGING:
-            self.decline_requested.emit(self._call_id)
-        elif self._state in (CallState.CALLING, CallState.CONNECTED):
+        """Cancel a dialling call or hang up a connected one; never declines a ringing call."""
+        if self._call_id is not None and self.can_hang_up():
             self.hangup_requested.emit(self._call_id)
 
+    def decline_current(self) -> None:
+        """Decline the ringing incoming call, if there is one."""
+        if self._state is CallState.RINGING and self._call_id is not None:
+            self.decline_requested.emit(self._call_id)
+
     # ---- internals ---------------------------------------------------------------------
-    def _start(self, call_id: int, card: CustomerCard | None, name: str, number: str) -> None:
+    def _start(self, call_id: int, card: CustomerCard | None, name: str, number: str,
+               caller_id_name: str = "") -> None:
         self.timer.stop()
         self._call_id = call_id
         self._connected_at = None
         self.name_label.setText(name)
         self.number_label.setText(number)
         self.number_label.setVisible(bool(number) and number != name)
+        self.caller_id_label.setText(f'Caller ID name: "{caller_id_name}"')
+        self.caller_id_label.setVisible(bool(caller_id_name) and caller_id_name != name)
         self.timer_label.setText(fmt.clock(0))
         self.timer_label.hide()
         self.customer_box.setVisible(card is not None)
@@ -259,10 +280,9 @@ class CallPanel(QWidget):
         self.state_label.setText(text)
         set_kind(self.state_label, kind)
         ringing = state is CallState.RINGING
+        self.decline_button.setVisible(ringing)
         self.answer_button.setVisible(ringing)
-        self.hangup_button.setVisible(state in (CallState.RINGING, CallState.CALLING,
-                                                CallState.CONNECTED))
-        self.hangup_button.setText("Decline" if ringing else "Hang up")
+        self.hangup_button.setVisible(state in (CallState.CALLING, CallState.CONNECTED))
         self.close_button.setVisible(state is CallState.ENDED)
         self.state_changed.emit(state.value)
 

@@ -1,12 +1,14 @@
 """The dial box: type a number or SIP address, press Enter (or Call) to dial.
 
 It does not parse what is typed; the services layer does. It only refuses to dial while busy.
+Esc in the field clears it and goes no further: it is a "clear the field" key here, never a
+window shortcut (the window's Esc hangs up).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -24,6 +26,7 @@ __all__ = ["DialBox", "KEYPAD"]
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
 PLACEHOLDER = "Number or SIP address"
+BUSY_PLACEHOLDER = "On a call…"
 
 
 class DialBox(QWidget):
@@ -53,6 +56,7 @@ class DialBox(QWidget):
         self.line_edit.setAccessibleName("Number to dial")
         self.line_edit.returnPressed.connect(self.dial)
         self.line_edit.textChanged.connect(self._update_enabled)
+        self.line_edit.installEventFilter(self)
 
         self.keypad_button = QToolButton(self)
         self.keypad_button.setIcon(icon("dialpad"))
@@ -106,10 +110,19 @@ class DialBox(QWidget):
         """True while a call is on and dialling is refused."""
         return self._busy
 
-    def set_busy(self, busy: bool) -> None:
-        """Refuse (True) or allow (False) dialling; typing stays possible."""
+    def set_busy(self, busy: bool, reason: str | None = None) -> None:
+        """Refuse (True) or allow (False) dialling; typing stays possible.
+
+        ``reason`` is the placeholder shown while busy (e.g. "Call ringing…"); without one a box
+        that is already busy keeps its reason, else it says "On a call…".
+        """
+        if busy:
+            keep = self._busy and reason is None
+            text = self.line_edit.placeholderText() if keep else reason or BUSY_PLACEHOLDER
+        else:
+            text = PLACEHOLDER
         self._busy = busy
-        self.line_edit.setPlaceholderText("On a call…" if busy else PLACEHOLDER)
+        self.line_edit.setPlaceholderText(text)
         self._update_enabled()
 
     def focus_input(self) -> None:
@@ -123,6 +136,20 @@ class DialBox(QWidget):
         if not text or self._busy:
             return
         self.dial_requested.emit(text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.line_edit and event.type() in (QEvent.Type.ShortcutOverride,
+                                                          QEvent.Type.KeyPress):
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
+                    Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+                # Accepting the override keeps Esc from window shortcuts (Hang up); the key
+                # press that follows clears the field.
+                event.accept()
+                if event.type() == QEvent.Type.KeyPress:
+                    self.line_edit.clear()
+                return True
+        return super().eventFilter(watched, event)
 
     # ---- internals ---------------------------------------------------------------------
     def _update_enabled(self) -> None:

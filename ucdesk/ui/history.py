@@ -2,7 +2,8 @@
 
 Missed calls stand out (red, bold, the missed icon). Double-click or Enter on a row asks to call
 the number back. Names and numbers are remote text: table cells show them literally, and no cell
-has a tool tip.
+has a tool tip. The Name column shows the matched customer's name; without a customer it shows the
+caller's own (unverified) SIP display name in quotes, marked "(unverified)" and greyed.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = ["Column", "HistoryModel", "HistoryFilter", "HistoryView", "SORT_ROLE"
 SORT_ROLE = Qt.ItemDataRole.UserRole
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 MISSED_COLOR = QColor(theme.DANGER)
+UNVERIFIED_COLOR = QColor(theme.MUTED)
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -70,6 +72,26 @@ def _sort_time(record: CallRecord) -> float:
     if started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
     return started.timestamp()
+
+
+def name_text(record: CallRecord) -> str:
+    """The Name cell: the customer's name, else the caller's display name marked unverified."""
+    if record.customer_name:
+        return record.customer_name
+    shown = record.display_name.strip()
+    return f'"{shown}" (unverified)' if shown else ""
+
+
+def _plain_name(record: CallRecord) -> str:
+    """The name itself, for sorting and filtering."""
+    return record.customer_name or record.display_name.strip()
+
+
+def count_text(shown: int, total: int) -> str:
+    """"1 call", "3 calls", or "1 of 3" while filtered."""
+    if shown != total:
+        return f"{shown} of {total}"
+    return f"{total} call" if total == 1 else f"{total} calls"
 
 
 def call_back_target(record: CallRecord) -> str | None:
@@ -167,8 +189,11 @@ class HistoryModel(QAbstractTableModel):
             return record
         if role == Qt.ItemDataRole.DecorationRole and column is Column.DIRECTION:
             return self._icon(record)
-        if role == Qt.ItemDataRole.ForegroundRole and missed:
-            return MISSED_COLOR
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if missed:
+                return MISSED_COLOR
+            if column is Column.NAME and not record.customer_name:
+                return UNVERIFIED_COLOR
         if role == Qt.ItemDataRole.FontRole and missed:
             return self._bold
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.RING, Column.TALK):
@@ -181,7 +206,7 @@ class HistoryModel(QAbstractTableModel):
         if column is Column.NUMBER:
             return fmt.display_number(record.number_e164, record.number_raw, self._region)
         if column is Column.NAME:
-            return record.customer_name or record.display_name
+            return name_text(record)
         if column is Column.STARTED:
             return fmt.local_time(record.started_at, self._now())
         if column is Column.RING:
@@ -197,6 +222,8 @@ class HistoryModel(QAbstractTableModel):
             return record.ring_seconds or 0.0
         if column is Column.TALK:
             return record.talk_seconds or 0.0
+        if column is Column.NAME:
+            return _plain_name(record).casefold()
         return self._text(record, column).casefold()
 
     @staticmethod
@@ -242,9 +269,9 @@ class HistoryFilter(QSortFilterProxyModel):
         if not self._needle:
             return True
         digits = "".join(ch for ch in self._needle if ch.isdigit())
-        for column in (Column.NUMBER, Column.NAME):
-            text = str(model.index(source_row, column, source_parent).data()).casefold()
-            if self._needle in text:
+        number = str(model.index(source_row, Column.NUMBER, source_parent).data())
+        for text in (number, _plain_name(record)):
+            if self._needle in text.casefold():
                 return True
         haystack = " ".join(x for x in (record.number_e164, record.number_raw) if x)
         return bool(digits) and digits in "".join(ch for ch in haystack if ch.isdigit())
@@ -340,5 +367,4 @@ class HistoryView(QWidget):
             self.call_back_requested.emit(target)
 
     def _update_count(self, *_: object) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count_label.setText(f"{total} calls" if shown == total else f"{shown} of {total}")
+        self.count_label.setText(count_text(self.proxy.rowCount(), self.model.rowCount()))

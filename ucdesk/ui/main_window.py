@@ -26,11 +26,15 @@ from ucdesk.ui.call_panel import CallPanel, CallState
 from ucdesk.ui.dial_box import DialBox
 from ucdesk.ui.history import HistoryModel, HistoryView
 from ucdesk.ui.icons import app_icon, icon
-from ucdesk.ui.theme import plain_label, set_kind
+from ucdesk.ui.theme import ElidedLabel, plain_label, set_kind
 
-__all__ = ["MainWindow"]
+__all__ = ["MainWindow", "DECLINE_KEYS"]
 
-_IN_CALL = (CallState.RINGING.value, CallState.CALLING.value, CallState.CONNECTED.value)
+#: What the dial box says while a call stops it dialling, by call state.
+_BUSY_TEXT = {CallState.RINGING.value: "Call ringing…", CallState.CALLING.value: "Calling…",
+              CallState.CONNECTED.value: "On a call…"}
+#: Declining is deliberate: a chord no one hits by accident (Esc only hangs up).
+DECLINE_KEYS = "Ctrl+Shift+Backspace"
 
 
 def _exec(dialog: QDialog) -> int:
@@ -97,8 +101,8 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.call_panel)
         lay.addStretch(1)
         keys = plain_label(
-            "Keys: Ctrl+L dial · Ctrl+Return answer · Esc hang up · F2 history · "
-            "Ctrl+I import", "muted")
+            "Keys: Ctrl+L dial · Ctrl+Return answer · Esc hang up · "
+            f"{DECLINE_KEYS} decline · F2 history · Ctrl+I import", "muted")
         keys.setWordWrap(True)
         lay.addWidget(keys)
         left.setMinimumWidth(340)
@@ -119,7 +123,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.status_dot = plain_label("●", "status-ok")
-        self.status_label = plain_label("")
+        self.status_label = ElidedLabel("")  # long errors are elided in the middle
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
         bar.addWidget(self.status_dot)
@@ -145,6 +149,8 @@ class MainWindow(QMainWindow):
                                         self.demo_call_requested.emit, "phone-incoming")
         self.answer_action = self._action("&Answer", ("Ctrl+Return", "Ctrl+Enter"),
                                           self.call_panel.answer_current, "phone")
+        self.decline_action = self._action("&Decline", (DECLINE_KEYS,),
+                                           self.call_panel.decline_current, "phone-hangup")
         self.hangup_action = self._action("&Hang up", ("Esc",),
                                           self.call_panel.hang_up_current, "phone-hangup")
         self.history_action = self._action("&History", ("F2",),
@@ -161,7 +167,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         call_menu = menus.addMenu("&Call")
-        for action in (self.focus_dial_action, self.answer_action, self.hangup_action):
+        for action in (self.focus_dial_action, self.answer_action, self.decline_action,
+                       self.hangup_action):
             call_menu.addAction(action)
         call_menu.addSeparator()
         call_menu.addAction(self.demo_action)
@@ -185,6 +192,7 @@ class MainWindow(QMainWindow):
         self.history_view.model.set_region(region)
 
     def line_status(self) -> tuple[str, bool]:
+        """The full status text (the label may draw it elided) and whether the line is ok."""
         return self.status_label.text(), self.status_dot.property("kind") == "status-ok"
 
     def confirm_dial(self, number_text: str, customer_name: str | None) -> bool:
@@ -223,7 +231,8 @@ class MainWindow(QMainWindow):
         return path
 
     def _on_call_state(self, state: str) -> None:
-        in_call = state in _IN_CALL
-        self.dial_box.set_busy(in_call)
-        self.hangup_action.setEnabled(in_call)
-        self.answer_action.setEnabled(state == CallState.RINGING.value)
+        self.dial_box.set_busy(state in _BUSY_TEXT, _BUSY_TEXT.get(state))
+        ringing = state == CallState.RINGING.value
+        self.answer_action.setEnabled(ringing)
+        self.decline_action.setEnabled(ringing)
+        self.hangup_action.setEnabled(self.call_panel.can_hang_up())

@@ -278,6 +278,7 @@ class ScreenPop(QWidget):
     def _on_pick(self, row: int) -> None:
         if 0 <= row < len(self._cards):
             self._show_card(self._cards[row])
+            self._place()  # the picked card may be taller or shorter; keep the corner
 
     def _show_card(self, card: CustomerCard) -> None:
         now = self._now()
@@ -296,7 +297,7 @@ class ScreenPop(QWidget):
         self.tenure_label.setText(
             fmt.tenure(card.start_date, card.end_date, now.astimezone().date()) or "—")
         self.last_call_label.setText(fmt.relative_time(card.last_call_at, now))
-        self.status_label.setText("Churned" if churned else "Active")
+        self.status_label.setText("Churned customer" if churned else "Active customer")
         set_kind(self.status_label, "pill-bad" if churned else "pill-ok")
         self.status_label.show()
         if churned:
@@ -306,17 +307,30 @@ class ScreenPop(QWidget):
         cost = card.acquisition_cost_minor
         self.cost_label.setText(fmt.money(cost, card.currency))
         self.cost_row.setVisible(cost is not None)
-        self.adjustSize()
 
     # ---- placement, focus, paint ----------------------------------------------------------
     def _place(self) -> None:
-        self.adjustSize()
+        self._fit()
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is None:
             return
         area = screen.availableGeometry()
         self.move(area.right() + 1 - self.width() - _MARGIN,
                   area.bottom() + 1 - self.height() - _MARGIN)
+
+    def _fit(self) -> None:
+        """Take exactly the height of what is shown now, shrinking as well as growing.
+
+        New texts and shown or hidden rows only re-lay out on the next pass of the event loop;
+        until then the window keeps its old minimum height (e.g. from a list of customers), which
+        no resize can go below. So re-lay out now, inner layouts first. The height is the one for
+        the fixed width (labels wrap), which is what the layout settles on later anyway.
+        """
+        for widget in (self.caller_id_row, self.cost_row, self.details, self.card, self):
+            widget.layout().activate()
+            widget.updateGeometry()
+        height = self.heightForWidth(self.width())
+        self.resize(self.width(), height if height > 0 else self.sizeHint().height())
 
     def _remember_focus(self) -> None:
         active = QApplication.activeWindow()

@@ -4,9 +4,9 @@ the style sheet the widgets share. Widgets pick a style with :func:`set_kind` (a
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QSizePolicy, QWidget
 
 BG = "#f3f5f8"
 SURFACE = "#ffffff"
@@ -99,6 +99,47 @@ def plain_label(text: str = "", kind: str | None = None, parent: QWidget | None 
     if kind:
         label.setProperty("kind", kind)
     return label
+
+
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that draws its text elided to fit its width ("Could not call
+    sip:aaa…aaa@example.org: …"), in the middle unless told otherwise.
+
+    :meth:`text` stays the full text; only the painting is shortened (:meth:`elided_text`). The
+    full text is also the accessible description, so screen readers get all of it. There is
+    deliberately no tool tip (tool tips guess rich text). The label never asks the layout for
+    the width of its whole text, so a long text cannot push a window wider than the screen.
+    """
+
+    def __init__(self, text: str = "", kind: str | None = None, parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        if kind:
+            self.setProperty("kind", kind)
+        self._mode = mode
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setAccessibleDescription(text)
+
+    def elided_text(self) -> str:
+        """The text as drawn at the current width."""
+        return self.fontMetrics().elidedText(self.text(), self._mode,
+                                             max(0, self.contentsRect().width()))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        QFrame.paintEvent(self, event)  # the frame and style-sheet box, not QLabel's text
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()),
+                                  self.palette(), self.isEnabled(), self.elided_text(),
+                                  self.foregroundRole())
 
 
 def apply_theme(app: QApplication) -> None:

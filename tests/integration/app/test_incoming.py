@@ -190,8 +190,9 @@ def test_html_display_name_is_shown_literally(desk: Any, harness: AppHarness,
     assert pop.display_name_label.textFormat() == Qt.TextFormat.PlainText
     assert pop.display_name_label.isVisibleTo(pop)
     assert pop.name_label.text() == "Unknown caller"
-    assert panel.name_label.text() == HTML_NAME
-    assert panel.name_label.textFormat() == Qt.TextFormat.PlainText
+    assert HTML_NAME not in panel.name_label.text()   # an unverified name is not the title
+    assert panel.caller_id_label.text() == f'Caller ID name: "{HTML_NAME}"'
+    assert panel.caller_id_label.textFormat() == Qt.TextFormat.PlainText
     for widget in (pop, desk.window):                 # no label anywhere renders it as markup
         for label in widget.findChildren(QLabel):
             if "<" in label.text():
