@@ -93,7 +93,7 @@ def test_outgoing_call_row_keeps_every_field(db):
 
 
 def test_close_interrupted_gives_this_agents_open_calls_an_outcome(tmp_path) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from ucdesk.domain.call import CallRecord, Direction, Outcome
     from ucdesk.store.calls import CallRepository
@@ -102,7 +102,7 @@ def test_close_interrupted_gives_this_agents_open_calls_an_outcome(tmp_path) -> 
     db = Database.open(str(tmp_path / "c.sqlite3"))
     try:
         repo = CallRepository(db)
-        t = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+        t = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
         def start(agent: str, direction: Direction, answered: bool) -> int:
             return repo.start(CallRecord(
