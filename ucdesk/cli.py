@@ -320,7 +320,7 @@ def _history(gopts: argparse.Namespace, fmt: str, limit: int | None) -> int:
 
     with Context.open(_paths(gopts), read_only=True) as ctx:
         records = ctx.calls.list(limit=limit)
-    export_history(records, fmt, sys.stdout)
+    export_history(records, "csv" if fmt == "csv" else "json", sys.stdout)
     return EXIT_OK
 
 

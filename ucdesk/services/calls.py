@@ -267,8 +267,9 @@ class CallService:
         row, record = call.row, call.record
 
         def start() -> int:
-            row["id"] = self._repo.start(record)
-            return row["id"]
+            row_id = self._repo.start(record)
+            row["id"] = row_id
+            return row_id
 
         self._worker.submit(start, what="call_start")
 

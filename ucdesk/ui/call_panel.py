@@ -68,7 +68,8 @@ class CallPanel(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        frame = QFrame(self, objectName="card")
+        frame = QFrame(self)
+        frame.setObjectName("card")
         outer.addWidget(frame)
         self.stack = QStackedWidget(frame)
         QVBoxLayout(frame).addWidget(self.stack)

@@ -90,7 +90,8 @@ class MainWindow(QMainWindow):
 
     # ---- construction ------------------------------------------------------------------
     def _build_layout(self) -> None:
-        left = QWidget(objectName="page")
+        left = QWidget()
+        left.setObjectName("page")
         lay = QVBoxLayout(left)
         lay.setContentsMargins(16, 16, 8, 16)
         lay.setSpacing(8)
@@ -108,7 +109,8 @@ class MainWindow(QMainWindow):
         left.setMinimumWidth(340)
         left.setMaximumWidth(440)
 
-        right = QWidget(objectName="page")
+        right = QWidget()
+        right.setObjectName("page")
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(8, 16, 16, 16)
         rlay.addWidget(self.history_view)

@@ -89,7 +89,8 @@ class ScreenPop(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.card = QFrame(self, objectName="popCard")
+        self.card = QFrame(self)
+        self.card.setObjectName("popCard")
         outer.addWidget(self.card)
         lay = QVBoxLayout(self.card)
         lay.setContentsMargins(18, 14, 18, 16)
@@ -327,7 +328,9 @@ class ScreenPop(QWidget):
         the fixed width (labels wrap), which is what the layout settles on later anyway.
         """
         for widget in (self.caller_id_row, self.cost_row, self.details, self.card, self):
-            widget.layout().activate()
+            layout = widget.layout()
+            if layout is not None:
+                layout.activate()
             widget.updateGeometry()
         height = self.heightForWidth(self.width())
         self.resize(self.width(), height if height > 0 else self.sizeHint().height())
