@@ -22,6 +22,7 @@ from ucdesk.ipc import Reply
 from ucdesk.log import event
 from ucdesk.services.calls import DialError
 from ucdesk.settings import SettingError
+from ucdesk.ui.dialogs import build_confirm_dial
 
 if TYPE_CHECKING:
     from ucdesk.app.desk import Desk
@@ -72,6 +73,11 @@ class Requests:
             return {"ok": False, "error": "there is no call"}
         call_id = self.desk.calls.active_call_ids[-1]
         if cmd == "answer":
+            if self.desk.calls.is_answered(call_id):
+                return {"ok": False, "error": "the call is already answered"}
+            view = self.desk.calls.view(call_id)
+            if view is not None and view.direction.value == "outgoing":
+                return {"ok": False, "error": "the call is outgoing: the other side answers it"}
             self.desk.calls.answer(call_id)
             return {"ok": True, "message": "answering"}
         view = self.desk.calls.view(call_id)
@@ -98,21 +104,15 @@ class Requests:
             previous.reject()
         reply({"ok": True, "message": f"asking the agent to confirm a call to {shown}"})
         who = match.best.name if match.best else None
-        box = QMessageBox(self.desk.window)
-        box.setWindowTitle("Place a call?")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setText(f"Call {shown}" + (f" — {who}" if who else "") + "?")
+        box = build_confirm_dial(self.desk.window, shown, who)
         box.setInformativeText(f"Requested from outside ucdesk: {target}")
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.No)   # a stray Enter never dials
         self.desk.pending_confirmation = box
         event(log, "dial_confirm_asked", number=number.e164 or number.dial_string())
 
         def done(result: int) -> None:
             if self.desk.pending_confirmation is box:
                 self.desk.pending_confirmation = None
-            if result == QMessageBox.StandardButton.Yes:
+            if box.clickedButton() is box.property("call_button"):
                 event(log, "dial_confirmed", number=number.e164 or number.dial_string())
                 self.desk.dial(target)
             else:

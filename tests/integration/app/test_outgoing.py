@@ -113,7 +113,7 @@ def test_click_to_call_dials_after_the_agent_confirms(harness: AppHarness, start
                                                       qtbot: Any) -> None:
     desk, uas = start_with_uas(harness, start_desk)
     box = ask_to_call(harness, uas)
-    box.button(QMessageBox.StandardButton.Yes).click()
+    box.property("call_button").click()
 
     harness.wait_message(uas, invite_line(uas))
     assert desk.pending_confirmation is None
@@ -124,7 +124,7 @@ def test_click_to_call_refused_by_the_agent_never_dials(harness: AppHarness, sta
                                                         qtbot: Any) -> None:
     desk, uas = start_with_uas(harness, start_desk)
     box = ask_to_call(harness, uas)
-    box.button(QMessageBox.StandardButton.No).click()
+    box.button(QMessageBox.StandardButton.Cancel).click()
 
     harness.wait(lambda: desk.pending_confirmation is None, what="the box to close")
     qtbot.wait(1500)
@@ -133,3 +133,33 @@ def test_click_to_call_refused_by_the_agent_never_dials(harness: AppHarness, sta
     assert harness.rows() == []
     assert desk.window.call_panel.state is CallState.IDLE
     assert not desk.window.dial_box.is_busy()
+
+
+def test_a_second_link_replaces_the_first_question(harness: AppHarness, start_desk: Any,
+                                                   qtbot: Any) -> None:
+    desk, uas = start_with_uas(harness, start_desk)
+    first = ask_to_call(harness, uas)
+    proc = run_cli(harness, "callto:+27215550000")
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    harness.wait(lambda: desk.pending_confirmation not in (None, first), what="the second box")
+    second = desk.pending_confirmation
+    harness.wait(lambda: not first.isVisible(), what="the first box to close")
+    assert "021 555 0000" in second.text()
+    assert second.defaultButton() is second.button(QMessageBox.StandardButton.Cancel)
+    second.button(QMessageBox.StandardButton.Cancel).click()
+    harness.wait(lambda: desk.pending_confirmation is None, what="the box to close")
+    qtbot.wait(500)
+    assert "INVITE" not in uas.messages()              # neither question was answered "Call"
+
+
+def test_a_link_while_on_a_call_is_refused(harness: AppHarness, start_desk: Any,
+                                           qtbot: Any) -> None:
+    desk, uas = start_with_uas(harness, start_desk)
+    qtbot.keyClicks(desk.window.dial_box.line_edit, "011 555 1234")
+    qtbot.keyClick(desk.window.dial_box.line_edit, Qt.Key.Key_Return)
+    harness.wait_message(uas, invite_line(uas))
+    proc = run_cli(harness, "tel:+27215550000")
+    assert proc.returncode == 1
+    assert "on a call" in proc.stderr
+    assert desk.pending_confirmation is None
+    hang_up_and_check_history(harness, uas, qtbot)
