@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
@@ -36,7 +37,7 @@ from ucdesk.services.calls import CallService, CallView, DialError
 from ucdesk.services.customers import seed_demo
 from ucdesk.services.db_worker import DbWorker
 from ucdesk.services.demo_history import seed_demo_history
-from ucdesk.services.ring_index import RingIndex
+from ucdesk.services.ring_index import RingIndex, RingSnapshot
 from ucdesk.settings import MissingSetting
 from ucdesk.telephony.demo_process import DemoLineProcess
 from ucdesk.telephony.engine import TelephonyEngine
@@ -101,7 +102,7 @@ class Desk(QObject):
             if region:
                 self.ctx.set_setting("region", region)
         self.window.set_region(settings.get("region"))
-        self.reload_index()
+        self.reload_index(now=True)
         closed = self.ctx.calls.close_interrupted(self._account(demo).sip_uri)
         if closed:
             event(log, "interrupted_calls_closed", calls=closed)
@@ -123,14 +124,37 @@ class Desk(QObject):
         return s.get("sip.uri") is None and bool(s.get("demo.enabled")) and not getattr(
             self.options, "no_demo", False)
 
-    def reload_index(self) -> None:
-        """Rebuild the ring index from the store (start, after imports and setting changes)."""
+    def reload_index(self, *, now: bool = False,
+                     then: Callable[[], None] | None = None) -> None:
+        """Rebuild the ring index from the store (start, after imports and setting changes).
+
+        At start (``now``) it is built here, before the window shows. Later it is read and built
+        on the DB worker, behind the writes that changed it, and only swapped in on the GUI thread,
+        so a call that rings meanwhile is matched against the old index without waiting.
+        """
         assert self.ctx is not None
-        t0 = time.perf_counter()
-        self.index.replace(self.ctx.customers.cards(), self.ctx.customers.phone_index(),
-                           self.ctx.calls.last_call_at_by_customer())
-        event(log, "ring_index_built", customers=self.index.customer_count,
-              numbers=len(self.index), ms=round((time.perf_counter() - t0) * 1000, 1))
+        ctx = self.ctx
+
+        def build() -> tuple[RingSnapshot, float]:
+            t0 = time.perf_counter()
+            snapshot = RingSnapshot.build(ctx.customers.cards(), ctx.customers.phone_index(),
+                                          ctx.calls.last_call_at_by_customer())
+            return snapshot, (time.perf_counter() - t0) * 1000
+
+        def install(result: tuple[RingSnapshot, float]) -> None:
+            old = self.index.install(result[0])
+            if not self.worker.closed:
+                self.worker.submit(lambda: old and None, what="drop_old_index")
+            event(log, "ring_index_built", customers=self.index.customer_count,
+                  numbers=len(self.index), ms=round(result[1], 1))
+            if then is not None:
+                then()
+
+        if now:
+            install(build())
+        else:
+            self.worker.submit(build, what="ring_index",
+                               on_done=lambda r: self.bridge.post(lambda: install(r)))
 
     def _account(self, demo: bool) -> AccountConfig:
         assert self.ctx is not None

@@ -50,19 +50,7 @@ class Requests:
         elif cmd == "import_customers":
             self._import(Path(str(args.get("path", ""))), reply)
         elif cmd == "config_set":
-            key, value = str(args.get("key")), args.get("value")
-            try:
-                typed = self.desk.ctx.set_setting(key, value)
-            except SettingError as exc:
-                reply({"ok": False, "error": str(exc)})
-                return
-            reply({"ok": True, "value": "" if typed is None else str(typed)})
-            if key in VALUE_KEYS or key == "region":
-                self.desk.reload_index()
-                if key == "region":
-                    self.desk.window.set_region(typed)
-            elif key.startswith("sip.") or key == "demo.enabled":
-                self.desk.restart_line()     # waits for the end of a call in progress
+            self._config_set(str(args.get("key")), args.get("value"), reply)
         elif cmd == "set_password":
             reply(self.desk.set_password(args.get("password")))
         else:
@@ -147,13 +135,38 @@ class Requests:
         event(log, "demo_call_requested", number=number)
         return {"ok": True, "message": f"the demo line is calling you from {number}"}
 
+    def _config_set(self, key: str, value: Any, reply: Reply) -> None:
+        """Set it on the DB worker (a value setting recomputes every customer's value), then
+        answer once the instance shows the new values."""
+        desk = self.desk
+        assert desk.ctx is not None
+        ctx = desk.ctx
+
+        def done(typed: Any) -> None:
+            answer = {"ok": True, "value": "" if typed is None else str(typed)}
+            if key in VALUE_KEYS or key == "region":
+                if key == "region" and desk.window is not None:
+                    desk.window.set_region(typed)
+                desk.reload_index(then=lambda: reply(answer))
+                return
+            reply(answer)
+            if key.startswith("sip.") or key == "demo.enabled":
+                desk.restart_line()     # waits for the end of a call in progress
+
+        def failed(exc: BaseException) -> None:
+            reply({"ok": False, "error": str(exc) if isinstance(exc, SettingError)
+                   else f"could not change {key}: {exc}"})
+
+        desk.worker.submit(ctx.set_setting, key, value, what="config_set",
+                           on_done=lambda t: desk.bridge.post(lambda: done(t)),
+                           on_error=lambda e: desk.bridge.post(lambda: failed(e)))
+
     def _import(self, path: Path, reply: Reply) -> None:
         assert self.desk.ctx is not None
         ctx = self.desk.ctx
 
         def done(result: dict[str, Any]) -> None:
-            self.desk.reload_index()
-            reply(result)
+            self.desk.reload_index(then=lambda: reply(result))
 
         self.desk.worker.submit(ctx.import_customers, path, what="import",
                            on_done=lambda r: self.desk.bridge.post(lambda: done(r)),

@@ -48,6 +48,10 @@ class DbWorker:
         future.add_done_callback(finished)
         return future
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def shutdown(self, wait: bool = True) -> None:
         """Finish the queued jobs (nothing written is dropped), then stop."""
         if not self._closed:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from ucdesk.domain.customer import CustomerCard, CustomerMatch
@@ -23,26 +24,22 @@ from ucdesk.domain.customer import CustomerCard, CustomerMatch
 _EMPTY: tuple[CustomerCard, ...] = ()
 
 
-class RingIndex:
-    def __init__(self) -> None:
-        self._by_e164: dict[str, tuple[CustomerCard, ...]] = {}
-        self._by_id: dict[int, CustomerCard] = {}
-        self._numbers: dict[int, tuple[str, ...]] = {}
+@dataclass(frozen=True, slots=True)
+class RingSnapshot:
+    """One complete, immutable state of the index: built anywhere, installed on the GUI thread."""
 
-    def __len__(self) -> int:
-        return len(self._by_e164)
+    by_e164: dict[str, tuple[CustomerCard, ...]]
+    by_id: dict[int, CustomerCard]
+    numbers: dict[int, tuple[str, ...]]
 
-    @property
-    def customer_count(self) -> int:
-        return len(self._by_id)
-
-    def replace(
-        self,
+    @classmethod
+    def build(
+        cls,
         cards: Iterable[CustomerCard],
         phone_index: Mapping[str, Iterable[int]],
         last_calls: Mapping[int, datetime] | None = None,
-    ) -> None:
-        """Build a new index and swap it in (call from any thread; the swap is atomic)."""
+    ) -> RingSnapshot:
+        """Pure work over the store's rows (run it off the GUI thread for a large book)."""
         last_calls = last_calls or {}
         by_id: dict[int, CustomerCard] = {}
         for card in cards:
@@ -59,10 +56,40 @@ class RingIndex:
                 by_e164[e164] = tuple(found)
                 for c in found:
                     numbers.setdefault(c.customer_id, []).append(e164)
-        self._by_id, self._by_e164 = by_id, by_e164
-        self._numbers = {k: tuple(v) for k, v in numbers.items()}
-        gc.collect()
-        gc.freeze()
+        snapshot = cls(by_e164, by_id, {k: tuple(v) for k, v in numbers.items()})
+        gc.freeze()     # cheap: the new objects leave the collector's sight (see module doc)
+        return snapshot
+
+
+class RingIndex:
+    def __init__(self) -> None:
+        self._by_e164: dict[str, tuple[CustomerCard, ...]] = {}
+        self._by_id: dict[int, CustomerCard] = {}
+        self._numbers: dict[int, tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_e164)
+
+    @property
+    def customer_count(self) -> int:
+        return len(self._by_id)
+
+    def install(self, snapshot: RingSnapshot) -> RingSnapshot:
+        """Swap a built snapshot in; returns the old one (drop it off the GUI thread: freeing
+        100,000 cards takes a while)."""
+        old = RingSnapshot(self._by_e164, self._by_id, self._numbers)
+        self._by_e164, self._by_id, self._numbers = (
+            snapshot.by_e164, snapshot.by_id, snapshot.numbers)
+        return old
+
+    def replace(
+        self,
+        cards: Iterable[CustomerCard],
+        phone_index: Mapping[str, Iterable[int]],
+        last_calls: Mapping[int, datetime] | None = None,
+    ) -> None:
+        """Build a new index and install it, here and now."""
+        self.install(RingSnapshot.build(cards, phone_index, last_calls))
 
     def lookup(self, e164: str | None) -> CustomerMatch:
         if not e164:
