@@ -72,6 +72,8 @@ class Desk(QObject):
         self.account: AccountConfig | None = None
         self._ready = False
         self._ringing_view: CallView | None = None
+        self._followed_up: set[int] = set()
+        self.region: str | None = None     # a copy for the ring path (set at start and on change)
         self._demo_restarts: list[float] = []
         self._queued: list[tuple[str, dict[str, Any], Reply]] = []
         self.pending_confirmation: QMessageBox | None = None
@@ -101,7 +103,8 @@ class Desk(QObject):
             region = self.window.ask_region()
             if region:
                 self.ctx.set_setting("region", region)
-        self.window.set_region(settings.get("region"))
+        self.region = settings.get("region")
+        self.window.set_region(self.region)
         self.reload_index(now=True)
         closed = self.ctx.calls.close_interrupted(self._account(demo).sip_uri)
         if closed:
@@ -230,14 +233,13 @@ class Desk(QObject):
 
     # ---- CallListener (GUI thread) ---------------------------------------------------------
     def call_incoming(self, view: CallView) -> None:
+        """The ring path's last step: show the pop, nothing else. The rest follows its paint."""
         self._ringing_view = view
-        assert self.pop is not None and self.window is not None and self.ringer is not None
+        assert self.pop is not None
         self.pop.show_call(view.call_id, view.display_name, view.number_text, view.match,
-                           view.anonymous, self.ctx.settings.get("region") if self.ctx else None)
-        self.ringer.start()
-        self.window.call_panel.show_incoming(view.call_id, view.display_name, view.number_text,
-                                             view.match.best)
-        self.window.dial_box.set_busy(True)
+                           view.anonymous, self.region)
+        # if the pop is not painted soon (no screen to paint on), ring anyway
+        QTimer.singleShot(50, lambda: self._after_pop(view.call_id))
 
     def _pop_painted(self, call_id: int) -> None:
         view = self.calls.view(call_id) if self.calls else None
@@ -250,6 +252,22 @@ class Desk(QObject):
               lifetime_value=(best.lifetime_value_minor / 100) if best else None,
               candidates=len(view.match.cards),
               ms_since_invite=round((time.monotonic_ns() - view.received_ns) / 1e6, 3))
+        self._after_pop(call_id)
+
+    def _after_pop(self, call_id: int) -> None:
+        """Ring tone, call panel, the call's first row and log line: after the pop is up."""
+        if self.calls is None or call_id in self._followed_up:
+            return
+        view = self.calls.view(call_id)
+        if view is None:          # it ended already (the caller gave up at once)
+            return
+        self._followed_up.add(call_id)
+        assert self.window is not None and self.ringer is not None
+        self.ringer.start()
+        self.window.call_panel.show_incoming(view.call_id, view.display_name, view.number_text,
+                                             view.match.best)
+        self.window.dial_box.set_busy(True)
+        self.calls.ring_shown(call_id)
 
     def call_outgoing(self, view: CallView) -> None:
         assert self.window is not None
@@ -271,6 +289,7 @@ class Desk(QObject):
         self.pop.dismiss()
         self.window.call_panel.set_ended(call_id, outcome.value)
         self.window.dial_box.set_busy(False)
+        self._followed_up.discard(call_id)
         view, self._ringing_view = self._ringing_view, None
         if outcome is Outcome.MISSED and view is not None and view.call_id == call_id:
             best = view.match.best

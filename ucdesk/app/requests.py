@@ -146,6 +146,7 @@ class Requests:
             answer = {"ok": True, "value": "" if typed is None else str(typed)}
             if key in VALUE_KEYS or key == "region":
                 if key == "region" and desk.window is not None:
+                    desk.region = typed
                     desk.window.set_region(typed)
                 desk.reload_index(then=lambda: reply(answer))
                 return

@@ -90,6 +90,7 @@ class _Call:
     declined: bool = False
     hung_up_by_agent: bool = False
     answered: bool = False
+    start_queued: bool = False
 
 
 class DialError(ValueError):
@@ -209,6 +210,7 @@ class CallService:
             c.record, customer_id=card.customer_id, customer_name=card.name,
             lifetime_value_minor=card.lifetime_value_minor, currency=card.currency,
         )
+        self._write_start(c)
         row = c.row
         self._worker.submit(
             lambda: self._repo.link_customer(
@@ -238,13 +240,20 @@ class CallService:
                                   identity.display_name, identity.number, match.best, ev.at)
         call = _Call(view, record)
         self._calls[ev.call_id] = call
-        self._listener.call_incoming(view)          # the pop is shown from here
-        best = match.best
-        event(log, "call_ringing", call_id=ev.call_id, sip_call_id=ev.sip_call_id,
-              number=identity.number.e164, anonymous=identity.anonymous,
+        self._listener.call_incoming(view)          # the pop is shown from here; nothing else
+        # The log line and the call row follow in ring_shown(), after the pop is painted.
+
+    def ring_shown(self, call_id: int) -> None:
+        """The pop is up: now log the ring and queue the call's first row."""
+        c = self._calls.get(call_id)
+        if c is None or c.start_queued:
+            return
+        best, view = c.view.match.best, c.view
+        event(log, "call_ringing", call_id=call_id, sip_call_id=view.sip_call_id,
+              number=view.number.e164, anonymous=view.anonymous,
               customer_id=best.customer_id if best else None,
-              ms_since_invite=round((time.monotonic_ns() - ev.received_ns) / 1e6, 3))
-        self._write_start(call)
+              ms_since_invite=round((time.monotonic_ns() - (view.received_ns or 0)) / 1e6, 3))
+        self._write_start(c)
 
     def _identity_text(self, identity: CallerIdentity) -> str:
         if identity.anonymous:
@@ -264,6 +273,10 @@ class CallService:
         )
 
     def _write_start(self, call: _Call) -> None:
+        """Queue the call's first row, once; every later update is queued after it."""
+        if call.start_queued:
+            return
+        call.start_queued = True
         row, record = call.row, call.record
 
         def start() -> int:
@@ -313,6 +326,7 @@ class CallService:
             return
         c.answered = True
         c.record = dataclasses.replace(c.record, answered_at=ev.at)
+        self._write_start(c)
         row = c.row
         self._worker.submit(lambda: self._repo.answered(_row_id(row), ev.at), what="call_answered")
         self._listener.call_connected(ev.call_id)
@@ -333,6 +347,7 @@ class CallService:
             answered_at = ev.at
         c.record = dataclasses.replace(c.record, answered_at=answered_at, ended_at=ev.at,
                                        outcome=outcome, status_code=ev.status_code)
+        self._write_start(c)         # a call can end before its pop was painted
         record, row = c.record, c.row
         self._worker.submit(
             lambda: self._repo.ended(_row_id(row), ev.at, outcome, ev.status_code),
