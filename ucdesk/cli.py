@@ -228,8 +228,9 @@ def _config(gopts: argparse.Namespace, args: argparse.Namespace) -> int:
     if args.action in ("set", "unset"):
         value = args.value if args.action == "set" else None
         try:
+            # a value setting recomputes every customer's value first: allow it time
             reply = ipc_client.request(p.socket_path, "config_set",
-                                       {"key": args.key, "value": value})
+                                       {"key": args.key, "value": value}, timeout=600)
             if not reply.get("ok"):
                 print(f"ucdesk: {reply.get('error')}", file=sys.stderr)
                 return EXIT_ERROR

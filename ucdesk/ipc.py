@@ -139,6 +139,8 @@ class InstanceServer(QObject):
             reply({"ok": False, "error": str(exc)})
 
     def _send(self, sock: QLocalSocket, payload: dict[str, Any]) -> None:
+        if sock not in self._buffers:      # the client went away (and the socket with it)
+            return
         if sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
             return
         body = dict(payload)

@@ -30,9 +30,13 @@ _AUTH_HEADER = re.compile(
 )
 
 
+_URI_PASSWORD = re.compile(r"\b(sips?:[^:@\s/]+):[^@\s]+@", re.IGNORECASE)
+
+
 def scrub_text(text: str) -> str:
-    """Mask SIP auth headers in a message (e.g. a logged SIP packet)."""
-    return _AUTH_HEADER.sub(lambda m: f"{m.group(1)}: <redacted>", text)
+    """Mask SIP auth headers and passwords written into SIP URIs (sip:user:secret@host)."""
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}: <redacted>", text)
+    return _URI_PASSWORD.sub(lambda m: f"{m.group(1)}:<redacted>@", text)
 
 
 def _scrub(fields: dict[str, Any]) -> dict[str, Any]:

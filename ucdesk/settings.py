@@ -103,7 +103,7 @@ def _parse_optional_str(text: Any) -> str | None:
 
 
 _SIP_URI_RE = re.compile(
-    r"^sips?:(?:(?P<user>[^@\s;:]+)(?::[^@\s]*)?@)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])"
+    r"^sips?:(?:(?P<user>[^@\s;:]+)(?P<password>:[^@\s]*)?@)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])"
     r"(?::(?P<port>\d{1,5}))?(?:;[^\s]*)?$",
     re.IGNORECASE,
 )
@@ -118,6 +118,9 @@ def _parse_sip_uri(text: Any, *, need_user: bool = False) -> str | None:
     m = _SIP_URI_RE.match(value)
     if not m or (m.group("port") and not 0 < int(m.group("port")) <= 65535):
         raise SettingError(f"{text!r} is not a SIP address (sip:host or sip:user@host)")
+    if m.group("password"):
+        raise SettingError("a SIP address must not carry the password (user:password@host): "
+                           "keep it in the keyring with: ucdesk password")
     if need_user and not m.group("user"):
         raise SettingError(f"{text!r} names no user: give the account as sip:user@host")
     return value

@@ -19,3 +19,14 @@ def test_json_lines_have_ts_level_event_and_never_secrets() -> None:
     assert lines[0]["level"] == "info" and lines[0]["ts"].endswith("Z")
     assert "hunter2" not in buf.getvalue() and "beef" not in buf.getvalue()
     assert "Authorization: <redacted>" in lines[1]["message"]
+
+
+def test_a_password_written_into_a_sip_uri_is_masked() -> None:
+    buf = io.StringIO()
+    ucdesk_log.setup(json_lines=True, log_file=None, stream=buf)
+    ucdesk_log.event(logging.getLogger("ucdesk.test"), "sip_engine_ready",
+                     uri="sip:alice:s3cret@pbx.example.com;transport=tcp")
+    ucdesk_log.shutdown()
+    line = json.loads(buf.getvalue())
+    assert line["uri"] == "sip:alice:<redacted>@pbx.example.com;transport=tcp"
+    assert "s3cret" not in buf.getvalue()

@@ -104,3 +104,10 @@ def test_booleans_and_ranges_are_strict(settings: Settings) -> None:
         settings.set("demo.enabled", "maybe")
     with pytest.raises(SettingError, match="outside"):
         settings.set("discount", "150%")
+
+
+@pytest.mark.parametrize("key", ["sip.uri", "sip.registrar", "sip.proxy"])
+def test_a_password_in_a_sip_address_is_refused(settings: Settings, key: str) -> None:
+    with pytest.raises(SettingError, match="ucdesk password"):
+        settings.set(key, "sip:alice:s3cret@pbx.example.com")
+    assert not settings.is_set(key)

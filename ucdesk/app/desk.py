@@ -73,6 +73,7 @@ class Desk(QObject):
         self._ready = False
         self._ringing_view: CallView | None = None
         self._followed_up: set[int] = set()
+        self._generation = 0
         self.region: str | None = None     # a copy for the ring path (set at start and on change)
         self._demo_restarts: list[float] = []
         self._queued: list[tuple[str, dict[str, Any], Reply]] = []
@@ -180,7 +181,12 @@ class Desk(QObject):
     def _start_engine(self, demo: bool) -> None:
         assert self.window is not None and self.ctx is not None
         account = self._account(demo)
-        self.engine = TelephonyEngine(account, self.bridge.emit_engine_event)
+        # events carry the engine's generation: a stopped engine's late events are dropped, not
+        # taken for the new engine's calls (both number their calls from 1)
+        self._generation += 1
+        generation = self._generation
+        self.engine = TelephonyEngine(
+            account, lambda ev: self.bridge.emit_engine_event((generation, ev)))
         try:
             ready = self.engine.start()
         except RuntimeError as exc:
@@ -191,14 +197,22 @@ class Desk(QObject):
         if demo:
             self.demo = DemoLineProcess()
             agent = f"sip:agent@{ready.listen_host}:{ready.listen_port}"
-            self.demo.start(agent)
-            self.engine.set_dial_domain(f"127.0.0.1:{self.demo.port}")
+            try:
+                self.demo.start(agent)
+            except (RuntimeError, OSError) as exc:
+                self.demo.stop()
+                self.demo = None
+                event(log, "demo_line_failed", logging.ERROR, reason=str(exc))
+                self.window.set_line_status(f"The demo line did not start: {exc}", False)
+            dial_domain = f"127.0.0.1:{self.demo.port}" if self.demo is not None else None
+            self.engine.set_dial_domain(dial_domain)
             # the agent's address in records is stable across runs (the port is not)
             account = AccountConfig(sip_uri=account.sip_uri, listen_host=ready.listen_host,
                                     listen_port=ready.listen_port, transport=account.transport,
-                                    dial_domain=f"127.0.0.1:{self.demo.port}")
-            self.window.set_line_status(
-                f"Demo line ready — you are {agent}; Ctrl+Shift+D for a demo call", True)
+                                    dial_domain=dial_domain)
+            if self.demo is not None:
+                self.window.set_line_status(
+                    f"Demo line ready — you are {agent}; Ctrl+Shift+D for a demo call", True)
         else:
             account = AccountConfig(**{**_fields(account), "listen_port": ready.listen_port})
             self.window.set_line_status(f"Listening as {account.sip_uri}", True)
@@ -310,7 +324,11 @@ class Desk(QObject):
             self.window.set_line_status(f"Could not call {text}: {reason}", False)
 
     # ---- agent actions ---------------------------------------------------------------------
-    def _on_engine_event(self, ev: EngineEvent) -> None:
+    def _on_engine_event(self, tagged: tuple[int, EngineEvent]) -> None:
+        generation, ev = tagged
+        if generation != self._generation:
+            event(log, "stale_engine_event", logging.DEBUG, kind=type(ev).__name__)
+            return
         if isinstance(ev, RegistrationChanged) and self.window is not None:
             text = (f"Registered as {self.account.sip_uri}" if ev.registered and self.account
                     else f"Not registered: {ev.status_code} {ev.reason}")

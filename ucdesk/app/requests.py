@@ -78,7 +78,9 @@ class Requests:
 
     def _request_dial(self, target: str, reply: Reply) -> None:
         """Show the normalised number and the customer; dial only when the agent confirms."""
-        assert self.desk.calls is not None and self.desk.window is not None
+        if self.desk.calls is None or self.desk.window is None:
+            reply({"ok": False, "error": "the phone line is not up (see the status bar)"})
+            return
         if self.desk.calls.in_call():
             reply({"ok": False, "error": "the agent is on a call; try again when it ends"})
             return

@@ -168,7 +168,10 @@ class CallService:
         if self.in_call():
             raise DialError("already on a call: hang up first")
         number, match, _shown = self.resolve(text)
-        target = request_uri(number.dial_string() or "", self.account)
+        try:
+            target = request_uri(number.dial_string() or "", self.account)
+        except ValueError as exc:        # e.g. no domain to dial numbers at
+            raise DialError(str(exc)) from exc
         rid = self._next_request
         self._next_request += 1
         self._pending_dials[rid] = (text, number, match)

@@ -35,15 +35,19 @@ class DbWorker:
             raise RuntimeError("the database worker is shut down")
         future: Future[T] = self._pool.submit(fn, *args)
 
+        job = what or getattr(fn, "__name__", "?")
+
         def finished(f: Future[T]) -> None:
-            exc = f.exception()
-            if exc is not None:
-                event(log, "db_job_failed", logging.ERROR, job=what or getattr(fn, "__name__", "?"),
-                      error=repr(exc))
-                if on_error is not None:
-                    on_error(exc)
-            elif on_done is not None:
-                on_done(f.result())
+            try:
+                exc = f.exception()
+                if exc is not None:
+                    event(log, "db_job_failed", logging.ERROR, job=job, error=repr(exc))
+                    if on_error is not None:
+                        on_error(exc)
+                elif on_done is not None:
+                    on_done(f.result())
+            except Exception as exc:  # noqa: BLE001 - a callback's error must reach our log
+                event(log, "db_callback_failed", logging.ERROR, job=job, error=repr(exc))
 
         future.add_done_callback(finished)
         return future

@@ -56,9 +56,7 @@ class RingSnapshot:
                 by_e164[e164] = tuple(found)
                 for c in found:
                     numbers.setdefault(c.customer_id, []).append(e164)
-        snapshot = cls(by_e164, by_id, {k: tuple(v) for k, v in numbers.items()})
-        gc.freeze()     # cheap: the new objects leave the collector's sight (see module doc)
-        return snapshot
+        return cls(by_e164, by_id, {k: tuple(v) for k, v in numbers.items()})
 
 
 class RingIndex:
@@ -80,6 +78,10 @@ class RingIndex:
         old = RingSnapshot(self._by_e164, self._by_id, self._numbers)
         self._by_e164, self._by_id, self._numbers = (
             snapshot.by_e164, snapshot.by_id, snapshot.numbers)
+        # Take the new cards out of the collector's sight (see the module doc). Collect the young
+        # generations first (cheap) so little garbage is frozen with them.
+        gc.collect(1)
+        gc.freeze()
         return old
 
     def replace(

@@ -294,6 +294,9 @@ class TelephonyEngine:
             except Exception as exc:
                 event(log, "sip_command_failed", logging.ERROR,
                       command=type(cmd).__name__, reason=describe_error(exc))
+                if isinstance(cmd, Dial):   # the agent's side must hear that nothing is ringing
+                    self._emit(OutgoingCallFailed(cmd.request_id, cmd.target,
+                                                  describe_error(exc), utcnow()))
 
     def _drop_finished(self) -> None:
         """Drop calls that reached DISCONNECTED (outside their own onCallState)."""
