@@ -319,7 +319,7 @@ def _history(gopts: argparse.Namespace, fmt: str, limit: int | None) -> int:
     from ucdesk.app.context import Context
     from ucdesk.services.history_export import export_history
 
-    with Context.open(_paths(gopts), read_only=True) as ctx:
+    with Context.open(_paths(gopts)) as ctx:
         records = ctx.calls.list(limit=limit)
     export_history(records, "csv" if fmt == "csv" else "json", sys.stdout)
     return EXIT_OK

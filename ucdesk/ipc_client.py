@@ -47,9 +47,3 @@ def request(socket_path: Path, cmd: str, args: dict[str, Any] | None = None,
         raise ConnectionError(f"unexpected reply from the instance: {line[:200]!r}")
     return reply
 
-
-def is_running(socket_path: Path, timeout: float = 2.0) -> bool:
-    try:
-        return bool(request(socket_path, "ping", timeout=timeout).get("ok"))
-    except (NoInstance, ConnectionError, OSError, ValueError):
-        return False

@@ -44,11 +44,6 @@ class Paths:
     def socket_path(self) -> Path:
         return self.runtime_dir / f"ucdesk-{self.instance_key}.sock"
 
-    @property
-    def socket_name(self) -> str:
-        """What QLocalServer/QLocalSocket take: the full path (kept short, see runtime_dir)."""
-        return str(self.socket_path)
-
     def ensure(self) -> Paths:
         for d in (self.config_dir, self.data_dir, self.log_dir):
             d.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import phonenumbers
 
+from ucdesk.domain.team import TeamSettings
+
 
 class SettingError(ValueError):
     pass
@@ -277,19 +279,6 @@ class MemoryBackend:
 
     def delete(self, key: str) -> None:
         self.values.pop(key, None)
-
-
-@dataclass(frozen=True, slots=True)
-class TeamSettings:
-    """A snapshot of the team settings the lifetime-value model and number matching use."""
-
-    region: str | None
-    currency: str
-    churn: float
-    discount: float
-    margin: float
-    clv_model: str
-    horizon_months: int
 
 
 class Settings:

@@ -36,7 +36,7 @@ class Context:
 
     @classmethod
     @contextmanager
-    def open(cls, paths: Paths, *, read_only: bool = False) -> Iterator[Context]:
+    def open(cls, paths: Paths) -> Iterator[Context]:
         ctx = cls.create(paths)
         try:
             yield ctx

@@ -223,7 +223,6 @@ class Desk(QObject):
         self.calls = CallService(
             submit=self.engine.submit, calls=self.ctx.calls, worker=self.worker,
             ring_index=self.index, region=lambda: self.ctx.settings.get("region") if self.ctx else None,
-            currency=lambda: self.ctx.settings.get("currency") if self.ctx else "ZAR",
             account=account, listener=self, post=self.bridge.post,
         )
 

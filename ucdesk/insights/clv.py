@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ucdesk.domain.customer import Customer, CustomerStatus
-from ucdesk.settings import TeamSettings
+from ucdesk.domain.team import TeamSettings
 
 MODELS = ("discounted", "undiscounted", "capped")
 

@@ -106,7 +106,6 @@ class CallService:
         worker: DbWorker,
         ring_index: RingIndex,
         region: Callable[[], str | None],
-        currency: Callable[[], str],
         account: AccountConfig,
         listener: CallListener,
         post: Callable[[Callable[[], None]], None],
@@ -116,7 +115,6 @@ class CallService:
         self._worker = worker
         self._index = ring_index
         self._region = region
-        self._currency = currency
         self.account = account
         self._listener = listener
         self._post = post
