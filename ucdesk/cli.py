@@ -83,8 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_hist = sub.add_parser("history", help="print the call history")
     p_hist.add_argument("--format", choices=("json", "csv"), default="json")
-    p_hist.add_argument("--limit", type=int, default=None)
+    p_hist.add_argument("--limit", type=_positive_int, default=None,
+                        help="only the newest N calls")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def _split(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:

@@ -280,3 +280,11 @@ def test_about_is_plain(window):
 def test_every_label_is_plain_text(window):
     for label in window.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+
+
+def test_a_notice_sits_beside_the_line_state_and_is_plain(window):
+    window.set_line_status("Registered as sip:alice@pbx.example.com", True)
+    window.show_notice("Missed call: <b>X</b><img src=x> — 011 555 1234")
+    assert window.line_status()[0] == "Registered as sip:alice@pbx.example.com"
+    assert window.notice_label.text() == "Missed call: <b>X</b><img src=x> — 011 555 1234"
+    assert window.notice_label.textFormat() == Qt.TextFormat.PlainText

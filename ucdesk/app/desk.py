@@ -93,6 +93,10 @@ class Desk(QObject):
         if demo:
             if seed_demo(self.ctx.db, settings):
                 seed_demo_history(self.ctx.db)
+        # calls left open by a crash get an outcome before the history is shown
+        closed = self.ctx.calls.close_interrupted(self._account(demo).sip_uri)
+        if closed:
+            event(log, "interrupted_calls_closed", calls=closed)
         warm_up(settings.get("region") or "ZA")
         self.window = MainWindow()
         self.pop = ScreenPop()
@@ -107,9 +111,6 @@ class Desk(QObject):
         self.region = settings.get("region")
         self.window.set_region(self.region)
         self.reload_index(now=True)
-        closed = self.ctx.calls.close_interrupted(self._account(demo).sip_uri)
-        if closed:
-            event(log, "interrupted_calls_closed", calls=closed)
         self._start_engine(demo)
         self.window.show()
         self._watchdog = QTimer(self)
@@ -249,6 +250,9 @@ class Desk(QObject):
         """The ring path's last step: show the pop, nothing else. The rest follows its paint."""
         self._ringing_view = view
         assert self.pop is not None
+        if self.pending_confirmation is not None:   # a call comes first: drop the question
+            self.pending_confirmation.setProperty("closed_because", "a call came in")
+            QTimer.singleShot(0, self.pending_confirmation.reject)
         self.pop.show_call(view.call_id, view.display_name, view.number_text, view.match,
                            view.anonymous, self.region)
         # if the pop is not painted soon (no screen to paint on), ring anyway
@@ -308,7 +312,7 @@ class Desk(QObject):
             best = view.match.best
             note = missed_call(view.display_name, view.number_text, best.name if best else None)
             self.notifier.notify(note)
-            self.window.statusBar().showMessage(f"{note.title}: {note.body}", 30_000)
+            self.window.show_notice(f"{note.title}: {note.body}")
         if self._restart_pending:
             QTimer.singleShot(0, self.restart_line)
 
@@ -328,6 +332,9 @@ class Desk(QObject):
         if generation != self._generation:
             event(log, "stale_engine_event", logging.DEBUG, kind=type(ev).__name__)
             return
+        if isinstance(ev, RegistrationChanged):
+            event(log, "sip_registration", logging.INFO if ev.registered else logging.WARNING,
+                  registered=ev.registered, status_code=ev.status_code, reason=ev.reason)
         if isinstance(ev, RegistrationChanged) and self.window is not None:
             text = (f"Registered as {self.account.sip_uri}" if ev.registered and self.account
                     else f"Not registered: {ev.status_code} {ev.reason}")

@@ -91,6 +91,7 @@ class Requests:
             return
         previous = self.desk.pending_confirmation
         if previous is not None:        # one question at a time: the newest request replaces it
+            previous.setProperty("closed_because", "a newer request replaced it")
             previous.reject()
         reply({"ok": True, "message": f"asking the agent to confirm a call to {shown}"})
         who = match.best.name if match.best else None
@@ -105,6 +106,9 @@ class Requests:
             if box.clickedButton() is box.property("call_button"):
                 event(log, "dial_confirmed", number=number.e164 or number.dial_string())
                 self.desk.dial(target)
+            elif box.property("closed_because"):
+                event(log, "dial_question_closed", number=number.e164 or number.dial_string(),
+                      why=box.property("closed_because"))
             else:
                 event(log, "dial_refused_by_agent", number=number.e164 or number.dial_string())
 

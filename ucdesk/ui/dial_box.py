@@ -142,9 +142,11 @@ class DialBox(QWidget):
                                                           QEvent.Type.KeyPress):
             assert isinstance(event, QKeyEvent)
             if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
-                    Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
-                # Accepting the override keeps Esc from window shortcuts (Hang up); the key
-                # press that follows clears the field.
+                    Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier
+            ) and self.line_edit.text():
+                # With text in the field, Esc clears it and goes no further (accepting the
+                # override keeps it from the window's Hang up). With an empty field it passes on:
+                # Esc then hangs up a connected call (never declines a ringing one).
                 event.accept()
                 if event.type() == QEvent.Type.KeyPress:
                     self.line_edit.clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -130,6 +130,12 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         bar.addWidget(self.status_dot)
         bar.addWidget(self.status_label, 1)
+        # notices (a missed call) sit on the right and never hide the line state
+        self.notice_label = plain_label("", "notice")
+        bar.addPermanentWidget(self.notice_label)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice_label.clear)
 
     def _action(self, text: str, shortcuts: tuple[str, ...] = (),
                 slot: Callable[[], None] | None = None, icon_name: str | None = None) -> QAction:
@@ -183,6 +189,11 @@ class MainWindow(QMainWindow):
         """Show the line state in the status bar ("Registered as sip:…", or an error)."""
         self.status_label.setText(text)
         set_kind(self.status_dot, "status-ok" if ok else "status-bad")
+
+    def show_notice(self, text: str, seconds: int = 60) -> None:
+        """A passing notice on the right of the status bar (plain text), beside the line state."""
+        self.notice_label.setText(text)
+        self._notice_timer.start(seconds * 1000)
 
     @property
     def history_model(self) -> HistoryModel:

@@ -45,6 +45,7 @@ QLabel[kind="pill-warn"] {{ background: {WARN_SOFT}; color: {WARN}; border-radiu
     padding: 2px 10px; font-weight: 600; }}
 QLabel[kind="status-ok"] {{ color: {SUCCESS}; font-size: 16px; }}
 QLabel[kind="status-bad"] {{ color: {DANGER}; font-size: 16px; }}
+QLabel[kind="notice"] {{ color: {DANGER}; font-weight: 600; padding-right: 8px; }}
 QPushButton {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 8px;
     padding: 7px 14px; font-weight: 600; }}
 QPushButton:hover {{ border-color: {ACCENT}; }}

@@ -163,3 +163,15 @@ def test_a_link_while_on_a_call_is_refused(harness: AppHarness, start_desk: Any,
     assert "on a call" in proc.stderr
     assert desk.pending_confirmation is None
     hang_up_and_check_history(harness, uas, qtbot)
+
+
+def test_a_call_coming_in_closes_an_open_question(harness: AppHarness, start_desk: Any,
+                                                  qtbot: Any) -> None:
+    desk, uas = start_with_uas(harness, start_desk)
+    box = ask_to_call(harness, uas)
+    caller = harness.uac("uac_cancel.xml")              # rings, then gives up
+    harness.wait(lambda: desk.pending_confirmation is None, what="the question to close")
+    harness.wait(lambda: not box.isVisible(), what="the box to hide")
+    assert caller.wait(20).returncode == 0
+    qtbot.wait(300)
+    assert "INVITE" not in uas.messages()               # the question was not taken as a yes
