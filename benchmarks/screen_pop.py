@@ -135,11 +135,14 @@ def main() -> int:
 
 
 def run(base: Path, work: Path, inf: Path, args: argparse.Namespace) -> int:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from ucdesk.app.desk import Desk
 
+    # the offscreen platform says "does not support raise()" for every pop: keep the output legible
+    qInstallMessageHandler(lambda _mode, _ctx, msg: None if "does not support" in msg
+                           else print(msg, file=sys.stderr))
     app = QApplication.instance() or QApplication([sys.argv[0]])
     port = free_port()
     t0 = time.perf_counter()
