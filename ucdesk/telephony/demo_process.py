@@ -31,6 +31,9 @@ import ucdesk
 _REPO_ROOT = Path(ucdesk.__file__).resolve().parent.parent
 
 
+MAX_KEPT_EVENTS = 500
+
+
 class DemoLineProcess:
     """The demo line child process. Not thread-safe: drive it from one thread."""
 
@@ -187,6 +190,11 @@ class DemoLineProcess:
                     continue
                 if isinstance(ev, dict):
                     stopped = stopped or ev.get("event") == "stopped"
+                    while self.events.qsize() >= MAX_KEPT_EVENTS:   # nobody reads them in the
+                        try:                                        # app: keep the newest only
+                            self.events.get_nowait()
+                        except queue.Empty:
+                            break
                     self.events.put(ev)
         except (OSError, ValueError):
             pass
