@@ -23,6 +23,7 @@ from ucdesk.app.line import LineMixin
 from ucdesk.app.requests import Requests
 from ucdesk.app.ringer import Ringer
 from ucdesk.domain.call import CallRecord, Outcome
+from ucdesk.domain.customer import CustomerMatch
 from ucdesk.domain.phone import warm_up
 from ucdesk.domain.telephony import (
     AccountConfig,
@@ -41,7 +42,7 @@ from ucdesk.services.ring_index import RingIndex, RingSnapshot
 from ucdesk.telephony.demo_process import DemoLineProcess
 from ucdesk.telephony.engine import TelephonyEngine
 from ucdesk.ui.main_window import MainWindow
-from ucdesk.ui.notifier import Notifier, missed_call
+from ucdesk.ui.notifier import Notifier, busy_call, missed_call
 from ucdesk.ui.screen_pop import ScreenPop
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,14 @@ class Desk(LineMixin, QObject):
     def history_changed(self, record: CallRecord) -> None:
         if self.window is not None:
             self.window.history_model.upsert(record)
+
+    def call_refused_busy(self, display_name: str, number_text: str,
+                          match: CustomerMatch) -> None:
+        best = match.best
+        note = busy_call(display_name, number_text, best.name if best else None)
+        self.notifier.notify(note)
+        if self.window is not None:
+            self.window.show_notice(f"{note.title}: {note.body}")
 
     def dial_failed(self, text: str, reason: str) -> None:
         if self.window is not None:

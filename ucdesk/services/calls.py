@@ -80,6 +80,8 @@ class CallListener(Protocol):
     def call_ended(self, call_id: int, outcome: Outcome) -> None: ...
     def history_changed(self, record: CallRecord) -> None: ...
     def dial_failed(self, text: str, reason: str) -> None: ...
+    def call_refused_busy(self, display_name: str, number_text: str,
+                          match: CustomerMatch) -> None: ...
 
 
 @dataclass
@@ -377,6 +379,9 @@ class CallService:
               source=ev.source)
         self._worker.submit(lambda: self._repo.start(record), what="call_refused",
                             on_done=lambda rid: self._post_history(record, rid))
+        if outcome is Outcome.BUSY:      # someone tried while the agent was talking: say who
+            self._listener.call_refused_busy(identity.display_name,
+                                             self._identity_text(identity), match)
 
     def _post_history(self, record: CallRecord, row_id: int | None) -> None:
         final = dataclasses.replace(record, id=row_id)

@@ -31,6 +31,12 @@ def missed_call(display_name: str, number_text: str, customer_name: str | None) 
     return Notification("Missed call", " — ".join(parts))
 
 
+def busy_call(display_name: str, number_text: str, customer_name: str | None) -> Notification:
+    """Someone called while the agent was on another call (refused busy: call back)."""
+    return Notification("Called while you were busy",
+                        missed_call(display_name, number_text, customer_name).body)
+
+
 class Notifier(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

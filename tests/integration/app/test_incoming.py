@@ -234,6 +234,10 @@ def test_second_call_while_on_a_call_gets_486_and_a_busy_row(desk: Any, harness:
     wait_model_final(harness, busy.id, Outcome.BUSY)
     assert not desk.pop.isVisible()                   # the refused call never rang here
     assert panel.state is CallState.CONNECTED         # the first call is untouched
+    # the agent hears who tried: a notice beside the line state (and the tray, where there is one)
+    assert desk.notifier.sent[-1].title == "Called while you were busy"
+    assert "Thandi Example" in desk.notifier.sent[-1].body
+    assert desk.window.notice_label.text().startswith("Called while you were busy: Thandi")
 
     qtbot.mouseClick(panel.hangup_button, LEFT)
     result = harness.wait_sipp(first)
