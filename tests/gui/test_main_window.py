@@ -40,7 +40,8 @@ def test_title_icon_and_panels(window):
 def test_menus(window):
     assert menu_titles(window) == {
         "File": ["Import customers…", "Quit"],
-        "Call": ["Go to dial box", "Answer", "Decline", "Hang up", "Demo call from a customer"],
+        "Call": ["Go to dial box", "Answer", "Decline", "Hang up", "Next customer on this number",
+                 "Previous customer on this number", "Demo call from a customer"],
         "View": ["History"],
         "Settings": ["SIP account…"],
         "Help": ["About ucdesk"],

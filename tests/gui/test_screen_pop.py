@@ -241,3 +241,19 @@ def test_fits_its_content_on_every_show(qtbot, pop, match):
     assert pop.height() == pop.heightForWidth(pop.width())
     geo = pop.frameGeometry()
     assert (area.right() - geo.right(), area.bottom() - geo.bottom()) == (16, 16)
+
+
+def test_keyboard_pick_among_customers_on_one_number(qtbot):
+    pop = ScreenPop()
+    qtbot.addWidget(pop)
+    a = make_card(1, "Johan Botha", ltv=2_000_000)
+    b = make_card(2, "Fatima Adams", ltv=1_000_000)
+    pop.show_call(9, "", "021 555 0100", CustomerMatch("+27215550100", (a, b)), False, "ZA")
+    with qtbot.waitSignal(pop.customer_picked) as picked:
+        pop.pick_next(1)
+    assert picked.args == [9, 2]
+    assert pop.selected_customer_id() == 2 and pop.name_label.text() == "Fatima Adams"
+    pop.pick_next(1)                                   # wraps round
+    assert pop.selected_customer_id() == 1
+    pop.pick_next(-1)
+    assert pop.selected_customer_id() == 2

@@ -160,6 +160,8 @@ class Desk(LineMixin, QObject):
         pop.answer_requested.connect(self._answer)
         pop.decline_requested.connect(self._decline)
         pop.first_painted.connect(self._pop_painted)
+        pop.customer_picked.connect(self._customer_picked)
+        w.pick_customer_requested.connect(pop.pick_next)
         w.answer_requested.connect(lambda cid: self._answer(cid, None))
         w.decline_requested.connect(self._decline)
         w.hangup_requested.connect(self._hang_up)
@@ -259,7 +261,7 @@ class Desk(LineMixin, QObject):
         if self.window is not None:
             self.window.dial_box.set_busy(False)
             self.window.call_panel.clear()
-            self.window.set_line_status(f"Could not call {text}: {reason}", False)
+            self.window.show_notice(f"Could not call {text[:60]}: {reason}", seconds=20)
 
     # ---- agent actions ---------------------------------------------------------------------
     def _on_engine_event(self, tagged: tuple[int, EngineEvent]) -> None:
@@ -277,8 +279,23 @@ class Desk(LineMixin, QObject):
         if self.calls is not None:
             self.calls.on_engine_event(ev)
 
+    def _customer_picked(self, call_id: int, customer_id: int) -> None:
+        """The agent chose another customer on a shared number: the call and panel follow."""
+        if self.calls is None or self.window is None:
+            return
+        self.calls.link_customer(call_id, customer_id)
+        view = self.calls.view(call_id)
+        card = next((c for c in view.match.cards if c.customer_id == customer_id), None) \
+            if view else None
+        if view is not None and card is not None and call_id in self._followed_up:
+            self.window.call_panel.show_incoming(call_id, view.display_name, view.number_text,
+                                                 card)
+
     def _answer(self, call_id: int, customer_id: Any = None) -> None:
         if self.calls is not None:
+            if not isinstance(customer_id, int) and self.pop is not None \
+                    and self.pop.call_id == call_id:
+                customer_id = self.pop.selected_customer_id()   # the pick, from any Answer
             self.calls.answer(call_id, customer_id if isinstance(customer_id, int) else None)
 
     def _decline(self, call_id: int) -> None:
@@ -295,7 +312,11 @@ class Desk(LineMixin, QObject):
         try:
             self.calls.dial(text)
         except DialError as exc:
-            self.window.set_line_status(f"Cannot call {text!r}: {exc}", False)
+            # a notice, not the line state: the line is fine, the number was not
+            self.window.show_notice(f"Cannot call {text[:60]!r}: {exc}", seconds=20)
+            return
+        # the number now shows on the call panel; an empty dial box lets Esc reach Hang up
+        self.window.dial_box.set_text("")
 
     # ---- requests from the socket (CLI, links) ---------------------------------------------
     def _on_ipc(self, cmd: str, args: dict[str, Any], reply: Reply) -> None:

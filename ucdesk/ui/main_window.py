@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
     call_back_requested = Signal(str)
     import_requested = Signal(str)
     demo_call_requested = Signal()
+    pick_customer_requested = Signal(int)   # +1 next / -1 previous customer on a shared number
     account_requested = Signal()
     quit_requested = Signal()
 
@@ -131,7 +132,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.status_dot)
         bar.addWidget(self.status_label, 1)
         # notices (a missed call) sit on the right and never hide the line state
-        self.notice_label = plain_label("", "notice")
+        self.notice_label = ElidedLabel("", "notice")
+        self.notice_label.setMaximumWidth(560)
         bar.addPermanentWidget(self.notice_label)
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
@@ -161,6 +163,12 @@ class MainWindow(QMainWindow):
                                            self.call_panel.decline_current, "phone-hangup")
         self.hangup_action = self._action("&Hang up", ("Esc",),
                                           self.call_panel.hang_up_current, "phone-hangup")
+        self.next_customer_action = self._action(
+            "&Next customer on this number", ("Ctrl+Down",),
+            lambda: self.pick_customer_requested.emit(1))
+        self.previous_customer_action = self._action(
+            "&Previous customer on this number", ("Ctrl+Up",),
+            lambda: self.pick_customer_requested.emit(-1))
         self.history_action = self._action("&History", ("F2",),
                                            self.history_view.focus_table, "history")
         self.about_action = self._action("&About ucdesk", (), self.show_about)
@@ -178,6 +186,9 @@ class MainWindow(QMainWindow):
         for action in (self.focus_dial_action, self.answer_action, self.decline_action,
                        self.hangup_action):
             call_menu.addAction(action)
+        call_menu.addSeparator()
+        call_menu.addAction(self.next_customer_action)
+        call_menu.addAction(self.previous_customer_action)
         call_menu.addSeparator()
         call_menu.addAction(self.demo_action)
         menus.addMenu("&View").addAction(self.history_action)

@@ -68,6 +68,7 @@ class ScreenPop(QWidget):
     answer_requested = Signal(int, object)
     decline_requested = Signal(int)
     first_painted = Signal(int)
+    customer_picked = Signal(int, int)     # call_id, customer_id: the agent chose another one
 
     def __init__(self, parent: QWidget | None = None, *,
                  now: Callable[[], datetime] = _utcnow) -> None:
@@ -280,6 +281,14 @@ class ScreenPop(QWidget):
         if 0 <= row < len(self._cards):
             self._show_card(self._cards[row])
             self._place()  # the picked card may be taller or shorter; keep the corner
+            if self._call_id is not None:
+                self.customer_picked.emit(self._call_id, self._cards[row].customer_id)
+
+    def pick_next(self, step: int = 1) -> None:
+        """Keyboard choice among several customers on one number (the pop never has focus)."""
+        if len(self._cards) > 1:
+            row = (max(self.choices.currentRow(), 0) + step) % len(self._cards)
+            self.choices.setCurrentRow(row)
 
     def _show_card(self, card: CustomerCard) -> None:
         now = self._now()

@@ -246,3 +246,26 @@ def test_second_call_while_on_a_call_gets_486_and_a_busy_row(desk: Any, harness:
     assert answered.sip_call_id != busy.sip_call_id
     assert answered.ended_at is not None
     assert sorted(r.outcome for r in harness.rows()) == sorted([Outcome.ANSWERED, Outcome.BUSY])
+
+
+def test_keyboard_pick_and_answer_from_the_window_keep_the_pick(desk: Any, harness: AppHarness,
+                                                                qtbot: Any) -> None:
+    """Ctrl+Down picks the next customer in the pop (which never has focus), the call panel
+    follows, and Ctrl+Return (the window's Answer) links the call to the pick, not the first."""
+    sipho = harness.customer_ids["C2"]
+    sipp = harness.uac("app_uac_from_key_number.xml", extra=["-key", "caller", "0105550000"])
+    wait_for_pop(harness)
+    panel = desk.window.call_panel
+    harness.wait(lambda: panel.state is CallState.RINGING, what="the panel to ring")
+    assert panel.name_label.text() == "Lerato Shared"
+
+    desk.window.next_customer_action.trigger()
+    assert desk.pop.selected_customer_id() == sipho
+    harness.wait(lambda: panel.name_label.text() == "Sipho Shared", what="the panel to follow")
+
+    desk.window.answer_action.trigger()
+    result = harness.wait_sipp(sipp)
+    assert result.returncode == 0, result.output
+    row = harness.wait_row(lambda r: r.outcome is not None, what="an ended call row")
+    assert row.outcome is Outcome.ANSWERED
+    assert (row.customer_id, row.customer_name) == (sipho, "Sipho Shared")
