@@ -42,7 +42,7 @@ def test_menus(window):
         "File": ["Import customers…", "Quit"],
         "Call": ["Go to dial box", "Answer", "Decline", "Hang up", "Next customer on this number",
                  "Previous customer on this number", "Demo call from a customer"],
-        "View": ["History"],
+        "View": ["History", "Find in history", "Missed calls only"],
         "Settings": ["SIP account…"],
         "Help": ["About ucdesk"],
     }

@@ -188,8 +188,13 @@ class Requests:
         box = QMessageBox(self.desk.window)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setWindowTitle("Import customers")
-        box.setText(text)
+        box.setText(text[:1].upper() + text[1:])
         if errors:
             box.setIcon(QMessageBox.Icon.Warning)
+            shown = errors[:8]
+            more = f"\n… and {len(errors) - len(shown)} more (Show Details)" if len(errors) > 8 else ""
+            box.setInformativeText("Rows not imported:\n" + "\n".join(shown) + more)
             box.setDetailedText("\n".join(errors))
+        else:
+            box.setIcon(QMessageBox.Icon.Information)
         box.open()

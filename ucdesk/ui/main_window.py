@@ -8,6 +8,7 @@ tests can answer them without a modal loop.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -169,6 +170,9 @@ class MainWindow(QMainWindow):
         self.previous_customer_action = self._action(
             "&Previous customer on this number", ("Ctrl+Up",),
             lambda: self.pick_customer_requested.emit(-1))
+        self.find_action = self._action("&Find in history", ("Ctrl+F",), self._find_in_history)
+        self.missed_only_action = self._action("&Missed calls only", ("Ctrl+M",),
+                                               self.history_view.missed_only.toggle)
         self.history_action = self._action("&History", ("F2",),
                                            self.history_view.focus_table, "history")
         self.about_action = self._action("&About ucdesk", (), self.show_about)
@@ -191,7 +195,9 @@ class MainWindow(QMainWindow):
         call_menu.addAction(self.previous_customer_action)
         call_menu.addSeparator()
         call_menu.addAction(self.demo_action)
-        menus.addMenu("&View").addAction(self.history_action)
+        view_menu = menus.addMenu("&View")
+        for action in (self.history_action, self.find_action, self.missed_only_action):
+            view_menu.addAction(action)
         menus.addMenu("&Settings").addAction(self.account_action)
         menus.addMenu("&Help").addAction(self.about_action)
 
@@ -249,9 +255,13 @@ class MainWindow(QMainWindow):
         self.exec_dialog(box)
 
     # ---- internals ---------------------------------------------------------------------
+    def _find_in_history(self) -> None:
+        self.history_view.filter_edit.setFocus()
+        self.history_view.filter_edit.selectAll()
+
     def _pick_import_file(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import customers", "", "Customer lists (*.csv);;All files (*)")
+            self, "Import customers", str(Path.home()), "Customer lists (*.csv);;All files (*)")
         return path
 
     def _on_call_state(self, state: str) -> None:
