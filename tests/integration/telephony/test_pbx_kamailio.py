@@ -1,7 +1,7 @@
 """The real PBX path: the engine registers at and calls through kamailio, baresip is the far end.
 
 Peers (Debian ``kamailio`` and ``baresip``) run on 127.0.0.1 on free ports, started per test
-from the fixtures in ``pbx/`` (adapted from the project's sip-lab configs) and stopped by pid:
+from the fixtures in ``pbx/`` and stopped by pid:
 kamailio's whole process group (it forks its workers), baresip by its pid.
 
 * kamailio: registrar/proxy, usrloc in memory, ``-A WITH_AUTH``: digest auth, every password

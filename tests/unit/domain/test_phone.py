@@ -1,4 +1,4 @@
-"""Caller identities and numbers, including the shared real-world cases 17, 18 and 19."""
+"""Caller identities and numbers, including real-world cases 17, 18 and 19 (tests/data/cases)."""
 
 from __future__ import annotations
 
