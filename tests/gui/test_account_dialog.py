@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring.core
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -31,13 +29,7 @@ CURRENT = {"sip.uri": "sip:alice@pbx.example.com", "sip.registrar": "sip:pbx.exa
            "sip.listen": "127.0.0.1:0"}
 
 
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-        keyring.core.init_backend()
-        yield
-    keyring.core.init_backend()
+
 
 
 def make_dialog(qtbot, values: dict[str, Any] | None = None, *, secure: bool = True,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -25,14 +24,7 @@ PASSWORD = "Tr0ub4dor&3-unit"
 URI = "sip:alice@pbx.example.com"
 
 
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    """keyring's own "no backend" (keyring.backends.fail), as on a headless box."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-        keyring.core.init_backend()
-        yield
-    keyring.core.init_backend()
+
 
 
 @pytest.fixture

@@ -29,15 +29,6 @@ from ucdesk.paths import resolve  # noqa: E402
 
 
 @pytest.fixture
-def sipps() -> Iterator[list[Sipp]]:
-    """Every Sipp started by a test: stopped by pid (after the desk is shut down)."""
-    started: list[Sipp] = []
-    yield started
-    for sipp in started:
-        sipp.cleanup()
-
-
-@pytest.fixture
 def harness(qapp: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
             sipps: list[Sipp]) -> Iterator[AppHarness]:
     """A private runtime dir and base dir for one Desk (started by ``desk``/``start_desk``)."""

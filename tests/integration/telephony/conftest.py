@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.helpers.sip import EventCollector, Sipp
+from tests.helpers.sip import EventCollector
 from ucdesk.domain.telephony import AccountConfig, EngineReady
 from ucdesk.telephony.engine import TelephonyEngine
 
@@ -45,12 +45,3 @@ def engine(make_engine: Callable[..., TelephonyEngine], events: EventCollector
     eng = make_engine()
     events.wait_for(EngineReady, 5)
     return eng
-
-
-@pytest.fixture
-def sipps() -> Iterator[list[Sipp]]:
-    """Append every Sipp you start here: they are stopped by pid after the test."""
-    started: list[Sipp] = []
-    yield started
-    for sipp in started:
-        sipp.cleanup()
