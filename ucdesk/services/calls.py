@@ -93,6 +93,7 @@ class _Call:
     hung_up_by_agent: bool = False
     answered: bool = False
     start_queued: bool = False
+    ring_logged: bool = False
 
 
 class DialError(ValueError):
@@ -251,12 +252,19 @@ class CallService:
         c = self._calls.get(call_id)
         if c is None or c.start_queued:
             return
-        best, view = c.view.match.best, c.view
-        event(log, "call_ringing", call_id=call_id, sip_call_id=view.sip_call_id,
-              number=view.number.e164, anonymous=view.anonymous,
-              customer_id=best.customer_id if best else None,
-              ms_since_invite=round((time.monotonic_ns() - (view.received_ns or 0)) / 1e6, 3))
+        self._log_ringing(c, pop_shown=True)
         self._write_start(c)
+
+    def _log_ringing(self, c: _Call, *, pop_shown: bool) -> None:
+        """One ``call_ringing`` line per incoming call, also when it ended before the pop."""
+        if c.ring_logged:
+            return
+        c.ring_logged = True
+        best, view = c.view.match.best, c.view
+        event(log, "call_ringing", call_id=view.call_id, sip_call_id=view.sip_call_id,
+              number=view.number.e164, anonymous=view.anonymous,
+              customer_id=best.customer_id if best else None, pop_shown=pop_shown,
+              ms_since_invite=round((time.monotonic_ns() - (view.received_ns or 0)) / 1e6, 3))
 
     def _identity_text(self, identity: CallerIdentity) -> str:
         if identity.anonymous:
@@ -350,7 +358,9 @@ class CallService:
             answered_at = ev.at
         c.record = dataclasses.replace(c.record, answered_at=answered_at, ended_at=ev.at,
                                        outcome=outcome, status_code=ev.status_code)
-        self._write_start(c)         # a call can end before its pop was painted
+        if c.record.direction is Direction.INCOMING:
+            self._log_ringing(c, pop_shown=False)   # it ended before its pop was painted
+        self._write_start(c)
         record, row = c.record, c.row
         self._worker.submit(
             lambda: self._repo.ended(_row_id(row), ev.at, outcome, ev.status_code),
