@@ -152,11 +152,11 @@ def test_demo_line_gives_up_on_an_unanswered_call(engine: TelephonyEngine,
             demo.call("0115551234", give_up_after_s=1)
         incoming = events.wait_for(IncomingCall, 5)
         # the agent never answers
-        ended = events.wait_for(CallEnded, 4, call_id=incoming.call_id)
+        ended = events.wait_for(CallEnded, 8, call_id=incoming.call_id)
         elapsed = time.monotonic() - t0
         assert not ended.answered and not ended.ended_by_local
         assert ended.status_code == 487
-        assert 0.9 <= elapsed <= 3.0, elapsed
+        assert 0.9 <= elapsed <= 6.0, elapsed   # gives up after 1 s, not after 30
         demo.wait_for_event("giving_up", 2)
         assert demo.wait_for_event("call_ended", 2)["answered"] is False
         assert demo.running()
