@@ -93,7 +93,6 @@ class _Call:
     hung_up_by_agent: bool = False
     answered: bool = False
     start_queued: bool = False
-    ring_logged: bool = False
 
 
 class DialError(ValueError):
@@ -250,21 +249,9 @@ class CallService:
     def ring_shown(self, call_id: int) -> None:
         """The pop is up: now log the ring and queue the call's first row."""
         c = self._calls.get(call_id)
-        if c is None or c.start_queued:
+        if c is None:
             return
-        self._log_ringing(c, pop_shown=True)
-        self._write_start(c)
-
-    def _log_ringing(self, c: _Call, *, pop_shown: bool) -> None:
-        """One ``call_ringing`` line per incoming call, also when it ended before the pop."""
-        if c.ring_logged:
-            return
-        c.ring_logged = True
-        best, view = c.view.match.best, c.view
-        event(log, "call_ringing", call_id=view.call_id, sip_call_id=view.sip_call_id,
-              number=view.number.e164, anonymous=view.anonymous,
-              customer_id=best.customer_id if best else None, pop_shown=pop_shown,
-              ms_since_invite=round((time.monotonic_ns() - (view.received_ns or 0)) / 1e6, 3))
+        self._write_start(c, pop_shown=True)
 
     def _identity_text(self, identity: CallerIdentity) -> str:
         if identity.anonymous:
@@ -283,11 +270,24 @@ class CallService:
             currency=best.currency if best else None,
         )
 
-    def _write_start(self, call: _Call) -> None:
-        """Queue the call's first row, once; every later update is queued after it."""
+    def _write_start(self, call: _Call, *, pop_shown: bool = False) -> None:
+        """Queue the call's first row, once; every later update is queued after it.
+
+        An incoming call's ``call_ringing`` line is logged here, so it comes once and before
+        any other line about the call, also when the call is answered or ends before its pop
+        is painted (``pop_shown`` false).
+        """
         if call.start_queued:
             return
         call.start_queued = True
+        view = call.view
+        if view.direction is Direction.INCOMING:
+            best = view.match.best
+            event(log, "call_ringing", call_id=view.call_id, sip_call_id=view.sip_call_id,
+                  number=view.number.e164, anonymous=view.anonymous,
+                  customer_id=best.customer_id if best else None, pop_shown=pop_shown,
+                  ms_since_invite=round((time.monotonic_ns() - (view.received_ns or 0)) / 1e6,
+                                        3))
         row, record = call.row, call.record
 
         def start() -> int:
@@ -358,9 +358,7 @@ class CallService:
             answered_at = ev.at
         c.record = dataclasses.replace(c.record, answered_at=answered_at, ended_at=ev.at,
                                        outcome=outcome, status_code=ev.status_code)
-        if c.record.direction is Direction.INCOMING:
-            self._log_ringing(c, pop_shown=False)   # it ended before its pop was painted
-        self._write_start(c)
+        self._write_start(c)         # a call can end before its pop was painted
         record, row = c.record, c.row
         self._worker.submit(
             lambda: self._repo.ended(_row_id(row), ev.at, outcome, ev.status_code),

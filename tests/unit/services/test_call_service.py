@@ -14,7 +14,7 @@ import pytest
 
 from ucdesk.domain.call import Outcome
 from ucdesk.domain.customer import Customer, PhoneEntry
-from ucdesk.domain.telephony import AccountConfig, CallEnded, IncomingCall
+from ucdesk.domain.telephony import AccountConfig, CallAnswered, CallEnded, IncomingCall
 from ucdesk.services.calls import CallService, CallView
 from ucdesk.services.db_worker import DbWorker
 from ucdesk.services.ring_index import RingIndex
@@ -108,3 +108,20 @@ def test_ringing_is_logged_once_when_the_pop_is_shown(service, caplog) -> None:
     assert got[0][1]["pop_shown"] is True
     worker.shutdown()
     assert [r.outcome for r in CallRepository(db).list()] == [Outcome.MISSED]
+
+
+def test_answered_before_the_pop_logs_ringing_first(service, caplog) -> None:
+    svc, listener, db, worker = service
+    caplog.set_level(logging.INFO, logger="ucdesk")
+    svc.on_engine_event(incoming(3))
+    svc.on_engine_event(CallAnswered(call_id=3, at=AT))   # answered before the first paint
+    svc.ring_shown(3)
+    svc.on_engine_event(CallEnded(call_id=3, status_code=200, reason="OK", answered=True,
+                                  ended_by_local=False, declined_by_local=False, at=AT))
+    found = [r.__dict__.get("ucdesk_event") for r in caplog.records]
+    got = [name for name in found if name in ("call_ringing", "call_answered", "call_ended")]
+    assert got == ["call_ringing", "call_answered", "call_ended"]
+    ringing = next(r for r in caplog.records if r.__dict__.get("ucdesk_event") == "call_ringing")
+    assert ringing.__dict__["ucdesk_fields"]["pop_shown"] is False
+    worker.shutdown()
+    assert [r.outcome for r in CallRepository(db).list()] == [Outcome.ANSWERED]
